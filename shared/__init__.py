@@ -1,0 +1,1 @@
+"""TwinTag's shared core: every business rule, written once, used by both variants."""
