@@ -1,0 +1,64 @@
+"""The one error helper: every error leaves as application/problem+json with the request id."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+from shared.api.context import current_request_id
+from shared.domain.errors import DependencyUnavailable, TwinTagError
+
+log = logging.getLogger("twintag.errors")
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str | None = None, *, code: str | None = None,
+            errors: list[dict] | None = None, retry_after: int | None = None) -> Response:
+    """Build a problem+json response (RFC 9457)."""
+    body = {"type": f"https://twintag.dev/problems/{code}" if code else "about:blank", "title": title,
+            "status": status, "request_id": current_request_id()}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = PROBLEM_JSON
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Map domain errors, HTTP errors and unexpected failures to problem responses."""
+
+    @app.errorhandler(TwinTagError)
+    def _domain(error: TwinTagError) -> Response:
+        retry = error.retry_after if error.retry_after is not None else (5 if error.status in (503, 507) else None)
+        return problem(error.status, error.title, error.detail, code=error.code, errors=error.errors,
+                       retry_after=retry)
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Response:
+        response = problem(error.code or 500, error.name, error.description)
+        if error.code == 405 and error.response is None:
+            response.headers["Allow"] = ", ".join(getattr(error, "valid_methods", None) or [])
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        if _is_database_outage(error):
+            log.warning("database unavailable: %s", error)
+            return _domain(DependencyUnavailable("The database is not reachable; try again shortly."))
+        log.exception("unhandled error")
+        return problem(500, "Internal Server Error", "Something went wrong on our side; quote the request id.")
+
+
+def _is_database_outage(error: Exception) -> bool:
+    """Tell a lost or refused database connection apart from a bug: the first is a 503, not a 500."""
+    from sqlalchemy.exc import DBAPIError
+
+    return isinstance(error, DBAPIError) and (error.connection_invalidated or
+                                              type(error.orig).__name__ in ("OperationalError", "InterfaceError"))

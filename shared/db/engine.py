@@ -1,0 +1,73 @@
+"""Engine factory: one place that knows how TwinTag talks to SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import ConnectionPoolEntry
+
+# How long a SQLite connection waits for the write lock before giving up (ms).
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """Create an Engine for a SQLite or PostgreSQL URL with TwinTag's settings."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, echo=echo)
+    # pre_ping replaces connections the server dropped (restart, failover) instead
+    # of handing a dead one to a request; recycle bounds a connection's lifetime.
+    return create_engine(
+        url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_recycle=1800
+    )
+
+
+def is_sqlite(engine: Engine) -> bool:
+    """Tell whether the engine talks to SQLite."""
+    return engine.dialect.name == "sqlite"
+
+
+def _sqlite_engine(url: str, *, echo: bool) -> Engine:
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    # A file database gets a QueuePool; check_same_thread=False lets a pooled
+    # connection move between the threads of a threaded gunicorn worker (the pool
+    # guarantees that only one thread uses a connection at a time).
+    engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
+    event.listen(engine, "connect", _on_sqlite_connect)
+    event.listen(engine, "begin", _on_sqlite_begin)
+    return engine
+
+
+def _on_sqlite_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
+    # WAL lets readers run while one writer writes; NORMAL sync is durable across
+    # application crashes in WAL mode (only an OS crash can lose the last commits).
+    cursor = dbapi_connection.cursor()
+    for pragma in (
+        "PRAGMA journal_mode=WAL",
+        f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+        "PRAGMA synchronous=NORMAL",
+        "PRAGMA foreign_keys=ON",
+    ):
+        cursor.execute(pragma)
+    cursor.close()
+    # SQLAlchemy's documented pysqlite recipe: stop the sqlite3 module from
+    # issuing its own (deferred, DML-only) BEGIN so the "begin" hook below decides.
+    dbapi_connection.isolation_level = None
+
+
+def _on_sqlite_begin(connection: Any) -> None:
+    # Why IMMEDIATE: a deferred transaction starts as a reader and upgrades to a
+    # writer at its first write. If another connection committed in between, the
+    # upgrade fails at once with "database is locked" (SQLITE_BUSY), and
+    # busy_timeout cannot help because waiting would not make the stale snapshot
+    # valid. Taking the write lock at BEGIN makes transactions queue up on
+    # busy_timeout instead. The cost: write transactions (and read ones opened
+    # through this engine) are serialized; WAL still lets readers outside a
+    # transaction proceed, and our transactions are short.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,1 @@
+"""The domain model: plain Python objects and rules, importing only the standard library."""

@@ -1,0 +1,1 @@
+"""The images context (the uploads service's job): validate, store and describe uploaded images."""

@@ -1,0 +1,176 @@
+"""JobQueue: a durable, at-least-once job queue kept in a SQL table."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from shared.queue.backoff import Backoff
+from shared.queue.jobs import DeadJob, Job, Outcome
+from shared.queue.tables import JobRow, Status
+
+# Dialect-specific INSERT, for ON CONFLICT DO NOTHING (both backends support it).
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_MAX_ERROR_CHARS = 2000
+
+
+class JobQueue:
+    """One named queue in the jobs table; safe to share between threads and processes."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        name: str,
+        *,
+        max_attempts: int = 5,
+        lease_seconds: float = 60.0,
+        backoff: Backoff = Backoff(base=0.5, cap=60.0, jitter=True),
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.engine, self.name = engine, name
+        self.max_attempts, self.lease_seconds = max_attempts, lease_seconds
+        self.backoff, self.clock = backoff, clock
+
+    def enqueue(
+        self, session: Session, payload: dict[str, Any], *, key: str | None = None, delay: float = 0
+    ) -> int:
+        """Add a job in the caller's transaction; an already-used key returns the existing job."""
+        now = self.clock()
+        insert = _INSERTS[self.engine.dialect.name](JobRow).values(
+            queue=self.name, key=key, payload=payload, status=Status.READY, attempts=0,
+            run_after=now + max(delay, 0.0), created_at=now, updated_at=now,
+        )
+        # DO NOTHING rather than catching IntegrityError: on PostgreSQL an error
+        # would abort the caller's whole transaction, not just this statement.
+        stmt = insert.on_conflict_do_nothing(index_elements=["queue", "key"]).returning(JobRow.id)
+        job_id = session.execute(stmt).scalar_one_or_none()
+        if job_id is None:
+            existing = select(JobRow.id).where(JobRow.queue == self.name, JobRow.key == key)
+            job_id = session.execute(existing).scalar_one()
+        return job_id
+
+    def claim(self, worker_id: str, *, limit: int = 1) -> list[Job]:
+        """Lease up to `limit` claimable jobs (due, or with an expired lease) in one transaction."""
+        now = self.clock()
+        with self.engine.begin() as conn:
+            rows = conn.execute(self._claimable(now, limit)).all()
+            return [job for row in rows if (job := self._take(conn, row, worker_id, now))]
+
+    def complete(self, job: Job) -> bool:
+        """Mark the job done; False means the lease was lost and the work may run twice."""
+        now = self.clock()
+        with self.engine.begin() as conn:
+            return self._cas(
+                conn, job.id, Status.LEASED, job.lease_token,
+                status=Status.DONE, locked_until=None, finished_at=now, updated_at=now,
+            )
+
+    def fail(self, job: Job, reason: str) -> Outcome:
+        """Record a failure: schedule a retry with backoff, or bury the job as dead."""
+        now = self.clock()
+        values: dict[str, Any] = {"last_error": reason[:_MAX_ERROR_CHARS], "updated_at": now}
+        if job.attempts >= self.max_attempts:
+            outcome, values = Outcome.DEAD, values | {"status": Status.DEAD, "finished_at": now}
+        else:
+            outcome = Outcome.RETRY
+            values |= {"status": Status.READY, "run_after": now + self.backoff(job.attempts)}
+        with self.engine.begin() as conn:
+            changed = self._cas(
+                conn, job.id, Status.LEASED, job.lease_token,
+                lease_token=None, locked_until=None, **values,
+            )
+        return outcome if changed else Outcome.LOST
+
+    def extend(self, job: Job, seconds: float | None = None) -> bool:
+        """Push the lease deadline forward (a heartbeat); False if the lease was lost."""
+        now = self.clock()
+        until = now + (self.lease_seconds if seconds is None else seconds)
+        with self.engine.begin() as conn:
+            return self._cas(
+                conn, job.id, Status.LEASED, job.lease_token, locked_until=until, updated_at=now
+            )
+
+    def counts(self) -> dict[str, int]:
+        """Return the number of jobs in each status (queue depth for metrics)."""
+        stmt = (
+            select(JobRow.status, func.count())
+            .where(JobRow.queue == self.name)
+            .group_by(JobRow.status)
+        )
+        with self.engine.connect() as conn:
+            found = {status: count for status, count in conn.execute(stmt)}
+        return {status.value: found.get(status.value, 0) for status in Status}
+
+    def dead_jobs(self, limit: int = 100) -> list[DeadJob]:
+        """List dead letters, most recent first."""
+        stmt = (
+            select(JobRow.id, JobRow.key, JobRow.payload, JobRow.attempts,
+                   JobRow.last_error, JobRow.finished_at)
+            .where(JobRow.queue == self.name, JobRow.status == Status.DEAD)
+            .order_by(JobRow.finished_at.desc(), JobRow.id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [DeadJob(*row) for row in conn.execute(stmt)]
+
+    def requeue_dead(self, job_id: int) -> bool:
+        """Give a dead job a fresh set of attempts; False if it is not dead."""
+        now = self.clock()
+        with self.engine.begin() as conn:
+            return self._cas(
+                conn, job_id, Status.DEAD, None, status=Status.READY, attempts=0,
+                run_after=now, finished_at=None, updated_at=now, check_token=False,
+            )
+
+    def _claimable(self, now: float, limit: int) -> Any:
+        due = and_(JobRow.status == Status.READY, JobRow.run_after <= now)
+        expired = and_(JobRow.status == Status.LEASED, JobRow.locked_until < now)
+        stmt = (
+            select(JobRow.id, JobRow.queue, JobRow.key, JobRow.payload,
+                   JobRow.attempts, JobRow.status, JobRow.lease_token)
+            .where(JobRow.queue == self.name, or_(due, expired))
+            .order_by(JobRow.run_after, JobRow.id)
+            .limit(limit)
+        )
+        # SQLAlchemy silently drops FOR UPDATE on SQLite; there, BEGIN IMMEDIATE
+        # (see shared.db.engine) serializes claimers, and the CAS below is the backstop.
+        if self.engine.dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        return stmt
+
+    def _take(self, conn: Connection, row: Row[Any], worker_id: str, now: float) -> Job | None:
+        if row.status == Status.LEASED and row.attempts >= self.max_attempts:
+            # A job that keeps killing its worker must not be retried forever.
+            self._cas(
+                conn, row.id, row.status, row.lease_token, status=Status.DEAD,
+                last_error=f"lease expired after {row.attempts} attempts",
+                lease_token=None, locked_until=None, finished_at=now, updated_at=now,
+            )
+            return None
+        token = secrets.token_hex(16)
+        taken = self._cas(
+            conn, row.id, row.status, row.lease_token, status=Status.LEASED,
+            lease_token=token, locked_until=now + self.lease_seconds, locked_by=worker_id,
+            attempts=JobRow.attempts + 1, updated_at=now,
+        )
+        if not taken:
+            return None
+        return Job(row.id, row.queue, row.key, row.payload, row.attempts + 1, token)
+
+    @staticmethod
+    def _cas(
+        conn: Connection, job_id: int, was_status: str, was_token: str | None,
+        *, check_token: bool = True, **values: Any,
+    ) -> bool:
+        # Compare-and-set: the update applies only if the row is still in the state
+        # we saw, so a stale worker can never overwrite a newer holder's lease.
+        stmt = update(JobRow).where(JobRow.id == job_id, JobRow.status == was_status)
+        if check_token:
+            stmt = stmt.where(JobRow.lease_token.is_not_distinct_from(was_token))
+        return conn.execute(stmt.values(**values)).rowcount == 1

@@ -1,0 +1,75 @@
+"""The recognition step (the original design's Lambda): one job in, one stored result out."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Protocol
+
+from prometheus_client import Counter, Histogram
+
+from shared.domain.images import Image, ImageStatus
+from shared.queue.jobs import Job
+from shared.recognition.recognizer import Recognition, Recognizer
+
+log = logging.getLogger("twintag.recognition")
+RECOGNITION_SECONDS = Histogram("twintag_recognition_duration_seconds", "Time to recognize one image.",
+                                ["recognizer"], buckets=(0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
+JOBS = Counter("twintag_recognition_jobs_total", "Recognition jobs handled, by outcome.", ["outcome"])
+
+
+class ImageSource(Protocol):
+    """Where the recognition step gets images from and reports their status to (the images context)."""
+
+    def start_recognition(self, image_id: str) -> tuple[Image, bytes] | None:
+        """Mark the image processing; return it and its bytes, or None if it is gone."""
+        ...
+
+    def finish_recognition(self, image_id: str, status: ImageStatus, error: str | None = None) -> None:
+        """Record that recognition ended (done or failed)."""
+        ...
+
+
+class ResultSink(Protocol):
+    """Where results go (the results context); recording twice must be harmless."""
+
+    def record(self, image_id: str, owner_id: str, recognition: Recognition) -> bool:
+        """Store the result once; return False if it was already there."""
+        ...
+
+
+def recognition_payload(image: Image) -> dict:
+    """The job message for one image (its JSON Schema is in the recognition contract)."""
+    return {"image_id": image.id, "owner_id": image.owner_id}
+
+
+class RecognitionHandler:
+    """Handles one recognition job; raises to let the queue retry, marks the image failed on the last try."""
+
+    def __init__(self, source: ImageSource, sink: ResultSink, recognizer: Recognizer, *, max_attempts: int):
+        self.source, self.sink, self.recognizer, self.max_attempts = source, sink, recognizer, max_attempts
+
+    def __call__(self, job: Job) -> None:
+        image_id = str(job.payload.get("image_id", ""))
+        try:
+            self._recognize(image_id)
+        except Exception as exc:
+            if job.attempts >= self.max_attempts:
+                JOBS.labels("failed").inc()
+                self.source.finish_recognition(image_id, ImageStatus.FAILED, f"{type(exc).__name__}: {exc}")
+            else:
+                JOBS.labels("retried").inc()
+            raise
+        JOBS.labels("done").inc()
+
+    def _recognize(self, image_id: str) -> None:
+        found = self.source.start_recognition(image_id)
+        if found is None:
+            log.info("image %s was deleted before recognition; nothing to do", image_id)
+            return
+        image, content = found
+        started = time.perf_counter()
+        recognition = self.recognizer.recognize(content)
+        RECOGNITION_SECONDS.labels(self.recognizer.name).observe(time.perf_counter() - started)
+        self.sink.record(image.id, image.owner_id, recognition)
+        self.source.finish_recognition(image.id, ImageStatus.DONE)

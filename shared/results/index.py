@@ -1,0 +1,103 @@
+"""Result use cases: record a recognition result once, and answer queries by image, owner and tag."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shared.db.session import transaction
+from shared.db.types import utcnow
+from shared.domain.images import Tag, TagCount
+from shared.recognition.recognizer import Recognition
+from shared.results.tables import ResultRow, ResultTagRow
+from shared.storage.objects import ObjectStore
+
+MAX_LABEL_LENGTH = 200
+
+
+class ResultIndex:
+    """The results context's use cases, over its own tables and the object store."""
+
+    def __init__(self, engine: Engine, store: ObjectStore):
+        self.engine, self.store = engine, store
+
+    def record(self, image_id: str, owner_id: str, recognition: Recognition) -> bool:
+        """Store the result; a repeated delivery for the same image changes nothing and returns False."""
+        with Session(self.engine) as session:
+            if session.get(ResultRow, image_id) is not None:
+                return False
+        object_key = f"results/{image_id}.json"
+        # Same key for a redelivery: the object is simply rewritten whole, then the row insert decides.
+        self.store.put(object_key, result_document(image_id, owner_id, recognition))
+        try:
+            with transaction(self.engine) as session:
+                session.add(ResultRow(image_id=image_id, owner_id=owner_id, recognizer=recognition.recognizer,
+                                      version=recognition.version, object_key=object_key, created_at=utcnow()))
+                session.flush()
+                session.add_all(_tag_rows(image_id, owner_id, recognition))
+        except IntegrityError:
+            return False
+        return True
+
+    def tags_for(self, owner_id: str, image_ids: list[str]) -> dict[str, tuple[Tag, ...]]:
+        """Return the tags of each of these images that has a result, best first."""
+        if not image_ids:
+            return {}
+        query = (select(ResultTagRow).where(ResultTagRow.owner_id == owner_id, ResultTagRow.image_id.in_(image_ids))
+                 .order_by(ResultTagRow.image_id, ResultTagRow.rank))
+        tags: dict[str, list[Tag]] = defaultdict(list)
+        with Session(self.engine) as session:
+            for row in session.scalars(query):
+                tags[row.image_id].append(Tag(row.label, row.confidence))
+        return {image_id: tuple(found) for image_id, found in tags.items()}
+
+    def image_ids_with_tag(self, owner_id: str, label: str, *, limit: int, before: str | None) -> list[str]:
+        """Return ids of the owner's images carrying this label, newest first (ids are time-ordered)."""
+        query = select(ResultTagRow.image_id).where(ResultTagRow.owner_id == owner_id, ResultTagRow.label == label)
+        if before is not None:
+            query = query.where(ResultTagRow.image_id < before)
+        with Session(self.engine) as session:
+            return list(session.scalars(query.order_by(ResultTagRow.image_id.desc()).limit(limit)))
+
+    def tag_counts(self, owner_id: str) -> list[TagCount]:
+        """Return the owner's labels with how many images carry each, most frequent first."""
+        query = (select(ResultTagRow.label, func.count()).where(ResultTagRow.owner_id == owner_id)
+                 .group_by(ResultTagRow.label).order_by(func.count().desc(), ResultTagRow.label))
+        with Session(self.engine) as session:
+            return [TagCount(label, count) for label, count in session.execute(query)]
+
+    def forget(self, owner_id: str, image_id: str) -> None:
+        """Delete an image's result (when the image is deleted); forgetting twice is fine."""
+        with transaction(self.engine) as session:
+            row = session.get(ResultRow, image_id)
+            if row is None or row.owner_id != owner_id:
+                return
+            object_key = row.object_key
+            session.execute(delete(ResultTagRow).where(ResultTagRow.image_id == image_id))
+            session.delete(row)
+        self.store.delete(object_key)
+
+
+def result_document(image_id: str, owner_id: str, recognition: Recognition) -> bytes:
+    """Return the stored JSON object of a result (the original design's S3 step)."""
+    return json.dumps({
+        "image_id": image_id, "owner_id": owner_id,
+        "recognizer": {"name": recognition.recognizer, "version": recognition.version},
+        "tags": [{"label": t.label, "confidence": t.confidence} for t in recognition.tags],
+    }, sort_keys=True).encode()
+
+
+def _tag_rows(image_id: str, owner_id: str, recognition: Recognition) -> list[ResultTagRow]:
+    seen, rows = set(), []
+    for rank, tag in enumerate(recognition.tags):
+        label = tag.label[:MAX_LABEL_LENGTH]
+        if label in seen:
+            continue  # a label may come from two sources (class and colour); keep the first, best one
+        seen.add(label)
+        rows.append(ResultTagRow(image_id=image_id, label=label, owner_id=owner_id,
+                                 confidence=round(float(tag.confidence), 4), rank=rank))
+    return rows

@@ -1,0 +1,100 @@
+"""Objects by key, written whole or not at all, readable right after a write."""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+from shared.domain.errors import NotFound, StorageFull
+
+# Keys are made by the system (ids), never from user input; this shape keeps them inside the root.
+_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9._-]*)*$")
+
+
+class ObjectStore(Protocol):
+    """Store and fetch opaque bytes by key."""
+
+    def put(self, key: str, data: bytes) -> None:
+        """Write the whole object, replacing any previous one."""
+        ...
+
+    def get(self, key: str) -> bytes:
+        """Return the object's bytes or raise NotFound."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove the object if present."""
+        ...
+
+
+def check_key(key: str) -> str:
+    """Return the key if it is a well-formed system key, else raise ValueError."""
+    if not _KEY.match(key) or ".." in key:
+        raise ValueError(f"invalid object key: {key!r}")
+    return key
+
+
+class LocalObjectStore:
+    """An ObjectStore in a directory: temporary file, fsync, rename, then fsync of the directory."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        return self.root / check_key(key)
+
+    def put(self, key: str, data: bytes) -> None:
+        """Write the whole object atomically; on a full disk leave nothing behind and raise StorageFull."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+            _fsync_dir(path.parent)
+        except OSError as exc:
+            _remove_quietly(tmp)
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise StorageFull("The object store is out of space; nothing was stored.") from exc
+            raise
+
+    def get(self, key: str) -> bytes:
+        """Return the object's bytes or raise NotFound."""
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError as exc:
+            raise NotFound(f"No object {key}.") from exc
+
+    def delete(self, key: str) -> None:
+        """Remove the object; deleting a missing object is not an error (deletes are retried)."""
+        try:
+            self._path(key).unlink()
+        except FileNotFoundError:
+            pass
+
+    def orphans(self) -> list[Path]:
+        """List leftover temporary files (there should be none: a test checks)."""
+        return sorted(self.root.rglob(".tmp-*"))
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass

@@ -1,0 +1,1 @@
+"""The users context: accounts, password checks, login throttling and token issuing."""
