@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from shared.recognition.factory import build_recognizer
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
@@ -93,6 +92,8 @@ class Monolith:
 
     def recognition_handler(self) -> RecognitionHandler:
         """The job handler, with the configured recognizer (built on first use: it loads a model)."""
+        from shared.recognition.factory import build_recognizer  # onnxruntime loads only where recognition runs
+
         recognizer = build_recognizer(self.settings.recognizer, cache_dir=self.settings.model_cache_dir,
                                       clarifai_url=self.settings.clarifai_url or None,
                                       clarifai_api_key=self.settings.clarifai_api_key or None)

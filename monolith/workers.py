@@ -22,7 +22,12 @@ class RecognitionWorkers:
     threads: list[threading.Thread] = field(default_factory=list)
 
     def start(self) -> None:
-        """Build the recognizer once and start the threads."""
+        """Start in the background: loading the model must not delay the web worker's first request."""
+        starter = threading.Thread(target=self._start_workers, daemon=True, name="recognition-starter")
+        starter.start()
+        self.threads.append(starter)
+
+    def _start_workers(self) -> None:
         handler = self.monolith.recognition_handler()
         for number in range(self.count):
             worker = Worker(self.monolith.queue, handler, poll_interval=0.05)
@@ -35,5 +40,5 @@ class RecognitionWorkers:
     def stop(self, timeout: float = 10.0) -> None:
         """Let each thread finish its current job, then return."""
         self.stop_event.set()
-        for thread in self.threads:
+        for thread in list(self.threads):
             thread.join(timeout)

@@ -1,0 +1,1 @@
+"""The `twintag` command: start either variant locally, recognize images, check contracts."""

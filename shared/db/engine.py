@@ -6,12 +6,16 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
 # How long a SQLite connection waits for the write lock before giving up (ms).
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Execution options for work that never writes (dashboards, metrics): on SQLite it
+# opens a plain deferred transaction and so does not queue for the write lock.
+# Writing in such a transaction risks "database is locked"; don't.
+READ_ONLY: dict[str, Any] = {"twintag_read_only": True}
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -61,13 +65,13 @@ def _on_sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Connection
     dbapi_connection.isolation_level = None
 
 
-def _on_sqlite_begin(connection: Any) -> None:
+def _on_sqlite_begin(connection: Connection) -> None:
     # Why IMMEDIATE: a deferred transaction starts as a reader and upgrades to a
     # writer at its first write. If another connection committed in between, the
     # upgrade fails at once with "database is locked" (SQLITE_BUSY), and
     # busy_timeout cannot help because waiting would not make the stale snapshot
     # valid. Taking the write lock at BEGIN makes transactions queue up on
-    # busy_timeout instead. The cost: write transactions (and read ones opened
-    # through this engine) are serialized; WAL still lets readers outside a
-    # transaction proceed, and our transactions are short.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # busy_timeout instead. The cost: transactions are serialized, so they must
+    # stay short; work marked READ_ONLY skips the queue (WAL readers never block).
+    read_only = connection.get_execution_options().get("twintag_read_only", False)
+    connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")

@@ -7,10 +7,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, and_, func, or_, select, update
+from sqlalchemy import Connection, Engine, Row, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from shared.db.engine import READ_ONLY
+from shared.queue import statements
 from shared.queue.backoff import Backoff
 from shared.queue.jobs import DeadJob, Job, Outcome
 from shared.queue.tables import JobRow, Status
@@ -59,7 +61,8 @@ class JobQueue:
         """Lease up to `limit` claimable jobs (due, or with an expired lease) in one transaction."""
         now = self.clock()
         with self.engine.begin() as conn:
-            rows = conn.execute(self._claimable(now, limit)).all()
+            stmt = statements.claimable(skip_locked=self.engine.dialect.name == "postgresql")
+            rows = conn.execute(stmt, {"queue": self.name, "now": now, "limit": limit}).all()
             return [job for row in rows if (job := self._take(conn, row, worker_id, now))]
 
     def complete(self, job: Job) -> bool:
@@ -103,7 +106,7 @@ class JobQueue:
             .where(JobRow.queue == self.name)
             .group_by(JobRow.status)
         )
-        with self.engine.connect() as conn:
+        with self.engine.connect().execution_options(**READ_ONLY) as conn:
             found = {status: count for status, count in conn.execute(stmt)}
         return {status.value: found.get(status.value, 0) for status in Status}
 
@@ -116,7 +119,7 @@ class JobQueue:
             .order_by(JobRow.finished_at.desc(), JobRow.id.desc())
             .limit(limit)
         )
-        with self.engine.connect() as conn:
+        with self.engine.connect().execution_options(**READ_ONLY) as conn:
             return [DeadJob(*row) for row in conn.execute(stmt)]
 
     def requeue_dead(self, job_id: int) -> bool:
@@ -127,22 +130,6 @@ class JobQueue:
                 conn, job_id, Status.DEAD, None, status=Status.READY, attempts=0,
                 run_after=now, finished_at=None, updated_at=now, check_token=False,
             )
-
-    def _claimable(self, now: float, limit: int) -> Any:
-        due = and_(JobRow.status == Status.READY, JobRow.run_after <= now)
-        expired = and_(JobRow.status == Status.LEASED, JobRow.locked_until < now)
-        stmt = (
-            select(JobRow.id, JobRow.queue, JobRow.key, JobRow.payload,
-                   JobRow.attempts, JobRow.status, JobRow.lease_token)
-            .where(JobRow.queue == self.name, or_(due, expired))
-            .order_by(JobRow.run_after, JobRow.id)
-            .limit(limit)
-        )
-        # SQLAlchemy silently drops FOR UPDATE on SQLite; there, BEGIN IMMEDIATE
-        # (see shared.db.engine) serializes claimers, and the CAS below is the backstop.
-        if self.engine.dialect.name == "postgresql":
-            stmt = stmt.with_for_update(skip_locked=True)
-        return stmt
 
     def _take(self, conn: Connection, row: Row[Any], worker_id: str, now: float) -> Job | None:
         if row.status == Status.LEASED and row.attempts >= self.max_attempts:
@@ -157,7 +144,7 @@ class JobQueue:
         taken = self._cas(
             conn, row.id, row.status, row.lease_token, status=Status.LEASED,
             lease_token=token, locked_until=now + self.lease_seconds, locked_by=worker_id,
-            attempts=JobRow.attempts + 1, updated_at=now,
+            updated_at=now, bump_attempts=True,
         )
         if not taken:
             return None
@@ -166,11 +153,13 @@ class JobQueue:
     @staticmethod
     def _cas(
         conn: Connection, job_id: int, was_status: str, was_token: str | None,
-        *, check_token: bool = True, **values: Any,
+        *, check_token: bool = True, bump_attempts: bool = False, **values: Any,
     ) -> bool:
         # Compare-and-set: the update applies only if the row is still in the state
         # we saw, so a stale worker can never overwrite a newer holder's lease.
-        stmt = update(JobRow).where(JobRow.id == job_id, JobRow.status == was_status)
-        if check_token:
-            stmt = stmt.where(JobRow.lease_token.is_not_distinct_from(was_token))
-        return conn.execute(stmt.values(**values)).rowcount == 1
+        stmt = statements.compare_and_set(
+            tuple(sorted(values)), check_token=check_token, bump_attempts=bump_attempts
+        )
+        params = {"cas_id": job_id, "cas_status": was_status, "cas_token": was_token}
+        params |= {f"new_{name}": value for name, value in values.items()}
+        return conn.execute(stmt, params).rowcount == 1

@@ -50,7 +50,9 @@ class JobRow(QueueBase):
 
     # BIGINT on PostgreSQL (a busy queue outlives 2**31 ids); INTEGER on SQLite,
     # where only "INTEGER PRIMARY KEY" becomes the auto-incrementing rowid.
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
+    )
     # Indexed through the leftmost column of ix_jobs_claim and uq_jobs_queue_key.
     queue: Mapped[str] = mapped_column(String(100))
     key: Mapped[str | None] = mapped_column(String(200))

@@ -78,7 +78,9 @@ class Worker:
         try:
             self.handler(job)
         except Exception as exc:
-            logger.exception("job %s (queue %r, attempt %d) failed", job.id, job.queue, job.attempts)
+            logger.exception(
+                "job %s (queue %r, attempt %d) failed", job.id, job.queue, job.attempts
+            )
             outcome = self.queue.fail(job, reason=f"{type(exc).__name__}: {exc}")
         else:
             outcome = Outcome.DONE if self.queue.complete(job) else Outcome.LOST

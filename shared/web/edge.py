@@ -76,7 +76,11 @@ class Resource:
 def _content_type(name: str) -> str:
     """Return the Content-Type for a file name, explicit for the web's own types."""
     suffix = Path(name).suffix.lower()
-    return _TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return (
+        _TYPES.get(suffix)
+        or mimetypes.guess_type(name)[0]
+        or "application/octet-stream"
+    )
 
 
 def _compressors() -> dict[str, Compressor]:
@@ -110,7 +114,9 @@ def _resource(body: bytes, content_type: str, headers: Mapping[str, str]) -> Res
 def _fingerprinted(name: str, body: bytes) -> str:
     """Return app.js -> app.<first 10 hex of sha256>.js."""
     path = Path(name)
-    return f"{path.stem}.{hashlib.sha256(body).hexdigest()[:FINGERPRINT_HEX]}{path.suffix}"
+    return (
+        f"{path.stem}.{hashlib.sha256(body).hexdigest()[:FINGERPRINT_HEX]}{path.suffix}"
+    )
 
 
 def _rewrite(html: str, names: Mapping[str, str]) -> str:
@@ -134,7 +140,9 @@ def _load(static_dir: Path) -> tuple[Resource, dict[str, Resource]]:
             continue
         body = path.read_bytes()
         names[path.name] = _fingerprinted(path.name, body)
-        assets[names[path.name]] = _resource(body, _content_type(path.name), _ASSET_HEADERS)
+        assets[names[path.name]] = _resource(
+            body, _content_type(path.name), _ASSET_HEADERS
+        )
     html = _rewrite((static_dir / "index.html").read_text(encoding="utf-8"), names)
     page = _resource(html.encode("utf-8"), _TYPES[".html"], _PAGE_HEADERS)
     return page, assets
@@ -166,7 +174,9 @@ def _not_found() -> Response:
     response = current_app.response_class(
         json.dumps(problem), status=404, content_type="application/problem+json"
     )
-    response.headers.update({"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+    response.headers.update(
+        {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+    )
     return response
 
 

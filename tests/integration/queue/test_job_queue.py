@@ -30,7 +30,9 @@ def test_enqueued_job_is_claimed_once_then_completed(engine: Engine, clock: Fake
     assert queue.counts() == {"ready": 0, "leased": 0, "done": 1, "dead": 0}
 
 
-def test_enqueue_with_an_existing_key_returns_the_existing_job(engine: Engine, clock: FakeClock) -> None:
+def test_enqueue_with_an_existing_key_returns_the_existing_job(
+    engine: Engine, clock: FakeClock
+) -> None:
     queue = make_queue(engine, clock)
     with transaction(engine) as session:
         first = queue.enqueue(session, {"image": 1}, key="image-1")
@@ -57,7 +59,9 @@ def test_enqueue_rolls_back_with_the_callers_transaction(engine: Engine, clock: 
     assert queue.claim("worker") == []
 
 
-def test_claim_skips_jobs_whose_run_after_is_in_the_future(engine: Engine, clock: FakeClock) -> None:
+def test_claim_skips_jobs_whose_run_after_is_in_the_future(
+    engine: Engine, clock: FakeClock
+) -> None:
     queue = make_queue(engine, clock)
     enqueue(queue, {"later": True}, delay=10)
     clock.advance(9.9)

@@ -1,0 +1,117 @@
+"""A Recognizer that asks a Clarifai-compatible HTTP service (the v2 predict API).
+
+Request: ``POST {base_url}/v2/models/{model_id}/outputs`` with
+``Authorization: Key {api_key}`` and
+``{"inputs": [{"data": {"image": {"base64": "..."}}}]}``.
+Answer: ``{"status": {"code": 10000, ...}, "outputs": [{"model": {"model_version":
+{"id": ...}}, "data": {"concepts": [{"name": ..., "value": ...}]}}]}``.
+
+The caller owns the ``httpx.Client`` and its timeout.  Every failure becomes
+RecognitionFailed; there are no retries here because the job queue retries.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import httpx
+
+from shared.recognition.recognizer import Recognition, RecognitionFailed, TagScore
+
+STATUS_SUCCESS = 10000
+UNREPORTED_VERSION = "unreported"
+
+
+class ClarifaiRecognizer:
+    """Tags images by calling a Clarifai-compatible v2 predict endpoint."""
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        *,
+        base_url: str,
+        api_key: str,
+        model_id: str = "general-image-recognition",
+        min_confidence: float = 0.5,
+        max_labels: int = 10,
+    ) -> None:
+        self.client = client
+        self.url = f"{base_url.rstrip('/')}/v2/models/{model_id}/outputs"
+        self.api_key = api_key
+        self.name = f"clarifai:{model_id}"
+        self.version = UNREPORTED_VERSION  # replaced by the model version the service last reported
+        self.min_confidence = min_confidence
+        self.max_labels = max_labels
+
+    def recognize(self, image: bytes) -> Recognition:
+        """Send one image to the service and return its concepts as tags, best first."""
+        body = _parse_body(self._post(image))
+        status = body.get("status")
+        code = status.get("code") if isinstance(status, dict) else None
+        if code != STATUS_SUCCESS:
+            raise RecognitionFailed(f"clarifai returned status {code}: {_description(body)}")
+        tags, version = _parse_output(body)
+        kept = [tag for tag in tags if tag.confidence >= self.min_confidence][: self.max_labels]
+        self.version = version
+        return Recognition(tags=tuple(kept), recognizer=self.name, version=version)
+
+    def _post(self, image: bytes) -> httpx.Response:
+        payload = {"inputs": [{"data": {"image": {"base64": base64.b64encode(image).decode("ascii")}}}]}
+        headers = {"Authorization": f"Key {self.api_key}"}
+        try:
+            response = self.client.post(self.url, json=payload, headers=headers)
+        except httpx.TimeoutException as exc:
+            raise RecognitionFailed(f"clarifai did not answer in time ({type(exc).__name__})") from exc
+        except httpx.HTTPError as exc:
+            raise RecognitionFailed(f"cannot reach clarifai at {self.url}: {exc}") from exc
+        if not response.is_success:
+            detail = _description(_try_json(response))
+            raise RecognitionFailed(f"clarifai answered HTTP {response.status_code}: {detail}")
+        return response
+
+
+def _try_json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _parse_body(response: httpx.Response) -> dict[str, Any]:
+    body = _try_json(response)
+    if not isinstance(body, dict):
+        raise RecognitionFailed("clarifai answered with a body that is not a JSON object")
+    return body
+
+
+def _description(body: Any) -> str:
+    status = body.get("status") if isinstance(body, dict) else None
+    if isinstance(status, dict) and status.get("description"):
+        details = status.get("details")
+        return f"{status['description']} ({details})" if details else str(status["description"])
+    return "no status description"
+
+
+def _parse_output(body: dict[str, Any]) -> tuple[list[TagScore], str]:
+    try:
+        output = body["outputs"][0]
+        concepts = output["data"].get("concepts", [])
+        tags = [TagScore(str(c["name"]), _confidence(c["value"])) for c in concepts]
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
+        raise RecognitionFailed(f"clarifai answer is malformed: {type(exc).__name__}: {exc}") from exc
+    version = _dig(output, "model", "model_version", "id")
+    tags.sort(key=lambda tag: tag.confidence, reverse=True)
+    return tags, str(version) if version else UNREPORTED_VERSION
+
+
+def _dig(value: Any, *keys: str) -> Any:
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def _confidence(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+        raise ValueError(f"concept value {value!r} is not a number in [0, 1]")
+    return float(value)

