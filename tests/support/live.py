@@ -34,8 +34,8 @@ class LiveStack:
 
     def start(self, name: str, timeout: float = 60.0) -> None:
         """Start one process and wait until it is healthy."""
-        log = open(self.data_dir / f"{name}.log", "ab")
-        self.processes[name] = launcher.start(self.specs[name], lambda _line: None, log)
+        with open(self.data_dir / f"{name}.log", "ab") as log:  # the child keeps its own copy of the fd
+            self.processes[name] = launcher.start(self.specs[name], lambda _line: None, log)
         launcher.wait_healthy(self.specs[name], self.processes[name], timeout, lambda _line: None)
 
     def stop(self, name: str) -> None:

@@ -1,0 +1,112 @@
+"""The public API, black-box, over real HTTP against a running variant (the parity suite)."""
+
+from __future__ import annotations
+
+import io
+
+import httpx
+import pytest
+from PIL import Image
+
+from tests.support.blackbox import CAT_LABELS, COFFEE_LABELS, ApiUser
+from tests.support.images import photo, solid
+
+pytestmark = pytest.mark.system
+
+
+@pytest.fixture
+def user(live_stack):
+    client = ApiUser(live_stack.base_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def other_user(live_stack):
+    client = ApiUser(live_stack.base_url)
+    yield client
+    client.close()
+
+
+@pytest.mark.parametrize(("sample", "expected"), [("coffee", COFFEE_LABELS), ("chelsea", CAT_LABELS)])
+def test_a_photo_is_tagged_by_the_real_classifier(user, sample, expected):
+    accepted = user.upload(photo(sample), f"{sample}.jpg")
+    assert accepted.status_code == 202 and accepted.json()["status"] == "pending"
+    image = user.wait_until_finished(accepted.json()["id"])
+    labels = {t["label"] for t in image["tags"]}
+    assert image["status"] == "done", image
+    assert labels & expected, labels
+
+
+def test_tags_list_filter_and_delete_work_together(user):
+    coffee = user.upload(photo("coffee")).json()["id"]
+    cat = user.upload(photo("chelsea")).json()["id"]
+    for image_id in (coffee, cat):
+        user.wait_until_finished(image_id)
+    counts = {t["label"]: t["count"] for t in user.http.get("/api/v1/tags").json()["items"]}
+    cat_label = next(label for label in CAT_LABELS if label in counts)
+    filtered = user.http.get("/api/v1/images", params={"tag": cat_label}).json()["items"]
+    assert [i["id"] for i in filtered] == [cat]
+    assert user.http.delete(f"/api/v1/images/{cat}").status_code == 204
+    assert user.http.get(f"/api/v1/images/{cat}").status_code == 404
+    assert user.http.get("/api/v1/images", params={"tag": cat_label}).json()["items"] == []
+    remaining = {t["label"] for t in user.http.get("/api/v1/tags").json()["items"]}
+    assert cat_label not in remaining
+
+
+def test_get_right_after_upload_is_never_404(user):
+    for _ in range(20):
+        image_id = user.upload(solid("yellow")).json()["id"]
+        assert user.http.get(f"/api/v1/images/{image_id}").status_code == 200
+
+
+def test_another_users_image_is_404_on_every_id_route(user, other_user):
+    image_id = user.upload(solid()).json()["id"]
+    for method, path in [("GET", ""), ("GET", "/content"), ("DELETE", "")]:
+        response = other_user.http.request(method, f"/api/v1/images/{image_id}{path}")
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/problem+json"
+    assert user.http.get(f"/api/v1/images/{image_id}").status_code == 200
+
+
+def test_a_retried_upload_with_the_same_idempotency_key_returns_the_first_response(user):
+    first = user.upload(solid("red"), **{"Idempotency-Key": "retry-1"})
+    again = user.upload(solid("red"), **{"Idempotency-Key": "retry-1"})
+    assert again.status_code == 202 and again.json()["id"] == first.json()["id"]
+
+
+def test_content_is_upright_without_exif_and_not_sniffable(user):
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    out = io.BytesIO()
+    Image.new("RGB", (90, 30), "purple").save(out, "JPEG", exif=exif)
+    image_id = user.upload(out.getvalue()).json()["id"]
+    served = user.http.get(f"/api/v1/images/{image_id}/content")
+    assert served.headers["content-type"] == "image/jpeg"
+    assert served.headers["x-content-type-options"] == "nosniff"
+    assert Image.open(io.BytesIO(served.content)).size == (30, 90)
+
+
+def test_errors_are_problem_json_with_the_request_id(live_stack):
+    response = httpx.get(f"{live_stack.base_url}/api/v1/images", headers={"X-Request-ID": "blackbox-1"})
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["request_id"] == "blackbox-1" == response.headers["x-request-id"]
+
+
+def test_health_readiness_metrics_and_openapi_are_served(live_stack):
+    base = live_stack.base_url
+    assert httpx.get(f"{base}/healthz").json()["status"] == "ok"
+    assert httpx.get(f"{base}/readyz").status_code == 200
+    metrics = httpx.get(f"{base}/metrics").text
+    assert "twintag_http_request_duration_seconds_bucket" in metrics
+    assert "twintag_queue_jobs" in metrics
+    assert httpx.get(f"{base}/api/v1/openapi.json").json()["openapi"].startswith("3.1")
+
+
+def test_the_web_page_is_served_like_a_cdn_would(live_stack):
+    page = httpx.get(f"{live_stack.base_url}/", headers={"Accept-Encoding": "gzip"})
+    assert page.status_code == 200 and page.headers["content-encoding"] == "gzip"
+    again = httpx.get(f"{live_stack.base_url}/", headers={"If-None-Match": page.headers["etag"],
+                                                         "Accept-Encoding": "gzip"})
+    assert again.status_code == 304
