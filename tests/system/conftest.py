@@ -104,7 +104,7 @@ def page(browser, page_problems):
     """A fresh context and page (its own sessionStorage) that records everything the page complains about."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     context.set_default_timeout(10_000)
-    context.expose_function("__twintagCspViolation", page_problems.csp_violations.append)
+    context.expose_function("__twintagCspViolation", lambda violation: page_problems.csp_violations.append(violation))
     context.add_init_script(CSP_LISTENER)
     page = context.new_page()
     page.on("console", lambda msg: msg.type == "error" and page_problems.console_errors.append(
@@ -125,12 +125,14 @@ def pytest_runtest_makereport(item, call):
         return
     page = item.funcargs.get("page")
     if page is not None and not page.is_closed():
+        from playwright.sync_api import Error as PlaywrightError
+
         REPORTS_DIR.mkdir(parents=True, exist_ok=True)
         shot = REPORTS_DIR / f"failure-{item.name.replace('/', '_')}.png"
         try:
             page.screenshot(path=str(shot), full_page=True)
             report.sections.append(("browser", f"screenshot of the failing page: {shot}"))
-        except Exception as exc:  # the page may be what broke
+        except PlaywrightError as exc:  # the page may be what broke
             report.sections.append(("browser", f"no screenshot: {exc}"))
     stack = item.funcargs.get("live_stack")
     if stack is not None:

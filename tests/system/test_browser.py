@@ -72,6 +72,7 @@ def test_a_person_registers_uploads_sees_tags_filters_deletes_and_stays_signed_i
         expect(card).to_have_attribute("data-status", "done", timeout=TAGGING_TIMEOUT_MS)
         expect(card.get_by_test_id("image-status")).to_have_text("Done")
         expect(card.get_by_test_id("image-thumb")).to_have_attribute("data-loaded", "true")
+    expect(uploads.get_by_test_id("upload-status")).to_have_text(["Uploaded and tagged."] * 2)
     coffee_tags, chelsea_tags = tag_labels(coffee), tag_labels(chelsea)
     assert COFFEE_LABELS & set(coffee_tags), f"coffee.jpg was tagged {coffee_tags}"
     assert CAT_LABELS & set(chelsea_tags), f"chelsea.jpg was tagged {chelsea_tags}"

@@ -338,11 +338,23 @@ async function runUpload(job) {
   try {
     const image = await sendWithRetry(job);
     job.item.querySelector('progress').value = 100;
-    setUploadState(job.item, 'done', 'Uploaded. Tagging…');
+    job.item.dataset.imageId = image.id; // the card's polling keeps this row's text current
+    setUploadState(job.item, 'done', uploadedText(image.status));
     addNewImage(image);
   } catch (error) {
     if (!error.aborted) setUploadState(job.item, 'error', error.message);
   }
+}
+
+function uploadedText(status) {
+  if (status === 'done') return 'Uploaded and tagged.';
+  if (status === 'failed') return 'Uploaded, but tagging failed.';
+  return 'Uploaded. Tagging…';
+}
+
+function syncUploadRow(image) {
+  const row = Array.from($('upload-list').children).find((item) => item.dataset.imageId === String(image.id));
+  if (row) row.querySelector('[data-testid="upload-status"]').textContent = uploadedText(image.status);
 }
 
 function pumpUploads() {
@@ -415,6 +427,7 @@ function updateCard(card, image) {
   error.hidden = !error.textContent;
   const labels = (image.tags || []).map((tag) => tag.label).join(', ');
   card.querySelector('img').alt = labels ? `${image.filename}, tagged ${labels}` : image.filename;
+  syncUploadRow(image);
 }
 
 function renderCard(image) {

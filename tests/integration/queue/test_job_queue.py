@@ -7,7 +7,26 @@ from sqlalchemy import Engine
 
 from shared.db import transaction
 from shared.queue import Backoff, JobQueue, Outcome
-from tests.integration.queue.conftest import FakeClock
+
+
+class FakeClock:
+    """A clock that only moves when the test says so."""
+
+    def __init__(self, start: float = 1_700_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward."""
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A controllable clock for lease and backoff timing."""
+    return FakeClock()
 
 
 def make_queue(engine: Engine, clock: FakeClock, **options: object) -> JobQueue:
