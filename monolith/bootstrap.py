@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session
 
 from shared.api.ports import PublicPorts
 from shared.auth.passwords import Passwords
@@ -17,33 +16,19 @@ from shared.auth.tokens import (
     load_or_create_signing_key,
 )
 from shared.db.engine import make_engine
-from shared.domain.images import Image
+from shared.db.migrate import migrate
 from shared.images.catalog import ImageCatalog, UploadLimits
-from shared.images.tables import ImagesBase
+from shared.images.triggers import QueuedRecognitionTrigger
 from shared.queue.queue import JobQueue
-from shared.queue.tables import QueueBase
-from shared.recognition.pipeline import RecognitionHandler, recognition_payload
+from shared.recognition.pipeline import RecognitionHandler
 from shared.results.index import ResultIndex
-from shared.results.tables import ResultsBase
 from shared.settings import Settings
 from shared.storage.objects import LocalObjectStore
 from shared.users.accounts import UserAccounts
-from shared.users.tables import UsersBase
 from shared.users.throttle import LoginThrottle, ThrottlePolicy
 
-TABLE_FAMILIES = (UsersBase, ImagesBase, ResultsBase, QueueBase)  # the monolith owns every table
+TABLE_FAMILIES = ("users", "images", "results", "queue")  # the monolith owns every table family
 RECOGNITION_QUEUE = "recognition"
-
-
-class InProcessRecognitionTrigger:
-    """The monolith's side of the seam: the job is written in the same transaction as the image row."""
-
-    def __init__(self, queue: JobQueue):
-        self.queue = queue
-
-    def request(self, session: Session, image: Image) -> None:
-        """Enqueue the recognition job atomically with the upload."""
-        self.queue.enqueue(session, recognition_payload(image), key=image.id)
 
 
 @dataclass
@@ -77,7 +62,7 @@ class Monolith:
     @cached_property
     def images(self) -> ImageCatalog:
         limits = UploadLimits(self.settings.max_upload_bytes, self.settings.max_pixels)
-        return ImageCatalog(self.engine, self.store, InProcessRecognitionTrigger(self.queue), limits)
+        return ImageCatalog(self.engine, self.store, QueuedRecognitionTrigger(self.queue), limits)
 
     @cached_property
     def results(self) -> ResultIndex:
@@ -87,12 +72,14 @@ class Monolith:
         """The public API's ports, all in-process."""
         verifier = TokenVerifier(self.public_keys, issuer=self.settings.token_issuer,
                                  audience=self.settings.token_audience)
-        return PublicPorts(self.accounts, self.images, self.results, verifier.user_id,
+        return PublicPorts(self.accounts, self.images, self.results, verifier.subject,
                            readiness_checks={"database": self.check_database, "object_store": self.check_store})
 
     def recognition_handler(self) -> RecognitionHandler:
         """The job handler, with the configured recognizer (built on first use: it loads a model)."""
-        from shared.recognition.factory import build_recognizer  # onnxruntime loads only where recognition runs
+        from shared.recognition.factory import (
+            build_recognizer,  # onnxruntime loads only where recognition runs
+        )
 
         recognizer = build_recognizer(self.settings.recognizer, cache_dir=self.settings.model_cache_dir,
                                       clarifai_url=self.settings.clarifai_url or None,
@@ -118,8 +105,7 @@ def prepare(settings: Settings) -> None:
     """One-time start-up work, run once before any worker starts: tables, signing key, object store."""
     monolith = bootstrap(settings)
     try:
-        for family in TABLE_FAMILIES:
-            family.metadata.create_all(monolith.engine)
+        migrate(monolith.engine, TABLE_FAMILIES)
         load_or_create_signing_key(settings.signing_key_path)
         monolith.store.root.mkdir(parents=True, exist_ok=True)
     finally:

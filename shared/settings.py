@@ -33,6 +33,13 @@ class Settings:
     recognition_max_attempts: int = 4
     recognition_lease_seconds: float = 60.0
     log_level: str = "INFO"
+    users_url: str = "http://127.0.0.1:8101"
+    uploads_url: str = "http://127.0.0.1:8102"
+    recognition_url: str = "http://127.0.0.1:8103"
+    results_url: str = "http://127.0.0.1:8104"
+    http_timeout: float = 5.0
+    service_secret: str = ""
+    service_secrets: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from twintag import launcher
-from twintag.stacks import monolith_stack
+from twintag.stacks import DEFAULT_SERVICE_PORTS, microservices_stack, monolith_stack
 
 
 def say(line: str) -> None:
@@ -23,10 +23,7 @@ def up(args: argparse.Namespace) -> int:
     if args.variant in ("monolith", "both"):
         specs += monolith_stack(data_dir, args.monolith_port)
     if args.variant in ("microservices", "both"):
-        say("the microservices variant is not built yet; " +
-            ("starting the monolith alone" if args.variant == "both" else "nothing to start"))
-        if args.variant == "microservices":
-            return 2
+        specs += microservices_stack(data_dir, args.gateway_port, DEFAULT_SERVICE_PORTS)
     say(f"data directory: {data_dir}")
     return launcher.run(specs, say, health_timeout=args.health_timeout)
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import microservices
 import monolith
 
 
@@ -34,3 +36,29 @@ def monolith_stack(data_dir: Path, port: int) -> list[ProcessSpec]:
     config = Path(monolith.__file__).parent / "gunicorn.conf.py"
     return [ProcessSpec("monolith", gunicorn_argv(config, "monolith.wsgi:create_app()"), env,
                         f"{base}/healthz", f"{base}/")]
+
+
+SERVICES = ("users", "uploads", "recognition", "results")
+
+
+def microservices_stack(data_dir: Path, gateway_port: int, service_ports: dict[str, int]) -> list[ProcessSpec]:
+    """The microservices: four services, each with its own database, then the gateway in front of them."""
+    home = data_dir / "microservices"
+    urls = {f"TWINTAG_{name.upper()}_URL": f"http://127.0.0.1:{port}" for name, port in service_ports.items()}
+    secrets_by_caller = {name: secrets.token_urlsafe(24) for name in ("uploads", "recognition")}
+    common = {**urls, "TWINTAG_OBJECT_STORE_DIR": str(home / "objects"), "TWINTAG_WEB_WORKERS": "1",
+              "TWINTAG_SERVICE_SECRETS": ",".join(f"{k}:{v}" for k, v in secrets_by_caller.items())}
+    ports = {**service_ports, "gateway": gateway_port}
+    specs = []
+    for name in (*SERVICES, "gateway"):
+        base = f"http://127.0.0.1:{ports[name]}"
+        env = {**common, "TWINTAG_DATA_DIR": str(home / name), "TWINTAG_BIND": f"127.0.0.1:{ports[name]}",
+               "PROMETHEUS_MULTIPROC_DIR": str(home / name / "metrics"),
+               "TWINTAG_SERVICE_SECRET": secrets_by_caller.get(name, "")}
+        config = Path(microservices.__file__).parent / name / "gunicorn.conf.py"
+        specs.append(ProcessSpec(name, gunicorn_argv(config, f"microservices.{name}.wsgi:create_app()"), env,
+                                 f"{base}/healthz", f"{base}/" if name == "gateway" else ""))
+    return specs
+
+
+DEFAULT_SERVICE_PORTS = {"users": 8101, "uploads": 8102, "recognition": 8103, "results": 8104}

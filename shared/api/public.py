@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import wraps
+from pathlib import Path
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
@@ -14,10 +15,13 @@ from shared.api.representations import (
     token_json,
     user_json,
 )
-from shared.domain.errors import InvalidInput, Unauthorized
+from shared.domain.errors import InvalidInput
 from shared.domain.images import page_size, status_filter
+from shared.service.app import json_body
+from shared.service.auth import bearer_token
 
 api = Blueprint("public_api", __name__, url_prefix="/api/v1")
+OPENAPI_PATH = Path(__file__).resolve().parent / "openapi.yaml"
 
 
 def ports() -> PublicPorts:
@@ -30,21 +34,10 @@ def authenticated(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized("Send an access token: Authorization: Bearer <token>.")
-        g.user_id = ports().user_id_from_token(token.strip())
+        g.user_id = ports().user_id_from_token(bearer_token())
         return view(*args, **kwargs)
 
     return wrapper
-
-
-def json_body() -> dict:
-    """Return the request's JSON object, or raise InvalidInput."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise InvalidInput("The body must be a JSON object.", errors=[{"field": "body", "message": "JSON object"}])
-    return body
 
 
 @api.post("/users")

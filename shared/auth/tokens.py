@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from shared.domain.errors import Unauthorized
 
 ALGORITHMS = ["EdDSA"]  # fixed: never taken from the token's header
+REFRESH_SECONDS = 30
 
 
 def load_or_create_signing_key(path: Path) -> Ed25519PrivateKey:
@@ -67,26 +69,38 @@ class TokenIssuer:
         self._kid = key_id(private_key.public_key())
         self.issuer, self.audience, self.ttl = issuer, audience, ttl_seconds
 
-    def issue(self, user_id: str, *, now: float | None = None) -> TokenGrant:
-        """Return a signed token for the user, valid for ttl seconds."""
-        issued = int(now if now is not None else time.time())
-        claims = {"sub": user_id, "iss": self.issuer, "aud": self.audience, "iat": issued, "exp": issued + self.ttl}
+    def issue(self, subject: str, *, audience: str | None = None, ttl: int | None = None,
+              now: float | None = None) -> TokenGrant:
+        """Return a signed token for a user (or, with another audience, for a calling service)."""
+        issued, ttl = int(now if now is not None else time.time()), ttl or self.ttl
+        claims = {"sub": subject, "iss": self.issuer, "aud": audience or self.audience, "iat": issued,
+                  "exp": issued + ttl}
         token = jwt.encode(claims, self._key, algorithm="EdDSA", headers={"kid": self._kid})
-        return TokenGrant(token, self.ttl)
+        return TokenGrant(token, ttl)
 
 
 class TokenVerifier:
     """Check tokens against a JWKS: signature, algorithm, exp, iss and aud all required."""
 
-    def __init__(self, key_set: dict, *, issuer: str, audience: str, leeway: int = 5):
-        self._keys = {k.key_id: k for k in jwt.PyJWKSet.from_dict(key_set).keys}
+    def __init__(self, key_set: dict | Callable[[], dict], *, issuer: str, audience: str, leeway: int = 5):
+        self._load = key_set if callable(key_set) else (lambda: key_set)
+        self._keys: dict | None = None
+        self._loaded_at = 0.0
         self.issuer, self.audience, self.leeway = issuer, audience, leeway
 
-    def user_id(self, token: str) -> str:
+    def _key(self, kid: str | None):
+        # Keys are fetched on first use and again when an unknown key id shows up (rotation),
+        # at most every REFRESH_SECONDS so forged kids cannot make us hammer the key server.
+        stale = time.monotonic() - self._loaded_at > REFRESH_SECONDS
+        if self._keys is None or (kid not in self._keys and stale):
+            self._keys = {k.key_id: k for k in jwt.PyJWKSet.from_dict(self._load()).keys}
+            self._loaded_at = time.monotonic()
+        return self._keys.get(kid)
+
+    def subject(self, token: str) -> str:
         """Return the token's subject, or raise Unauthorized."""
         try:
-            kid = jwt.get_unverified_header(token).get("kid")
-            key = self._keys.get(kid)
+            key = self._key(jwt.get_unverified_header(token).get("kid"))
             if key is None:
                 raise Unauthorized("The token was signed by an unknown key.")
             claims = jwt.decode(token, key.key, algorithms=ALGORITHMS, audience=self.audience, issuer=self.issuer,

@@ -12,6 +12,8 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 # How long a SQLite connection waits for the write lock before giving up (ms).
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# How long opening a PostgreSQL connection may take before it fails (s).
+PG_CONNECT_TIMEOUT_SECONDS = 5
 # Execution options for work that never writes (dashboards, metrics): on SQLite it
 # opens a plain deferred transaction and so does not queue for the write lock.
 # Writing in such a transaction risks "database is locked"; don't.
@@ -25,8 +27,13 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         return _sqlite_engine(url, echo=echo)
     # pre_ping replaces connections the server dropped (restart, failover) instead
     # of handing a dead one to a request; recycle bounds a connection's lifetime.
+    # libpq waits forever for a server that accepts TCP but never answers (stopped,
+    # overloaded, half-open network): bound it so a request fails over to a 503
+    # instead of hanging until gunicorn kills the worker. A URL's own value wins.
+    connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": PG_CONNECT_TIMEOUT_SECONDS}
     return create_engine(
-        url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_recycle=1800
+        url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_recycle=1800,
+        connect_args=connect_args,
     )
 
 

@@ -99,14 +99,27 @@ class ImageCatalog:
 
     def start_recognition(self, image_id: str) -> tuple[Image, bytes] | None:
         """Mark the image as processing and return it with its bytes; None if it was deleted meanwhile."""
+        image = self.mark_processing(image_id)
+        return (image, self.store.get(image.object_key)) if image else None
+
+    def mark_processing(self, image_id: str) -> Image | None:
+        """Mark the image as processing (unless already done); None if it was deleted meanwhile."""
         with transaction(self.engine) as session:
             row = session.get(ImageRow, image_id) if is_id(image_id) else None
             if row is None:
                 return None
             if row.status != ImageStatus.DONE.value:
                 row.status, row.updated_at = ImageStatus.PROCESSING.value, utcnow()
-            image = image_from_row(row)
-        return image, self.store.get(image.object_key)
+            return image_from_row(row)
+
+    def stored_bytes(self, image_id: str) -> bytes:
+        """The bytes of any image by id (for recognition, which acts for the system, not a user)."""
+        with Session(self.engine) as session:
+            row = session.get(ImageRow, image_id) if is_id(image_id) else None
+            if row is None:
+                raise NotFound("No such image.")
+            object_key = row.object_key
+        return self.store.get(object_key)
 
     def finish_recognition(self, image_id: str, status: ImageStatus, error: str | None = None) -> None:
         """Record the end of recognition (done, or failed with a reason); a deleted image is ignored."""

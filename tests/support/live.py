@@ -51,13 +51,14 @@ class LiveStack:
         return "\n".join(p.read_text(errors="replace")[-4000:] for p in sorted(self.data_dir.glob("*.log")))
 
 
-def start_stack(variant: str, data_dir: Path, model_cache: Path) -> LiveStack:
-    """Start every process of a variant on free ports, with one shared model cache."""
+def start_stack(variant: str, data_dir: Path, model_cache: Path, env: dict | None = None) -> LiveStack:
+    """Start every process of a variant on free ports, with one shared model cache (and extra env vars)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     specs = monolith_stack(data_dir, port)
     for spec in specs:
         spec.env["TWINTAG_MODEL_CACHE_DIR"] = str(model_cache)
+        spec.env.update(env or {})
     stack = LiveStack(variant, f"http://127.0.0.1:{port}", data_dir, {s.name: s for s in specs})
     try:
         for spec in specs:

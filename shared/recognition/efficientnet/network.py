@@ -15,8 +15,11 @@ stem   1        3x3     2       -       3 -> 32      112
 6      4        5x5     2       6       112 -> 192   7
 7      1        3x3     1       6       192 -> 320   7
 head   1        1x1     1       -       320 -> 1280  7
-fc     global average pool, dropout (inference: none), 1280 -> 1000 logits
+pool   1        -       -       -       1280         1
+fc     1        -       -       -       1280 -> 1000 logits
 =====  =======  ======  ======  ======  ===========  ======
+
+``pool`` is a global average; dropout (training only) is left out.
 
 Each block is MBConv without squeeze-and-excitation: 1x1 expand conv (absent
 when expand is 1), depthwise kxk conv (the stride is on the first block of a

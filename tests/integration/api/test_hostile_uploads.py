@@ -9,8 +9,9 @@ import zlib
 import pytest
 from PIL import Image
 
-from monolith.app import MULTIPART_OVERHEAD, create_app
+from monolith.app import create_app
 from monolith.bootstrap import prepare
+from shared.service.app import MULTIPART_OVERHEAD
 from tests.integration.api.test_images import upload
 from tests.support.app import AuthActions
 from tests.support.images import encode, solid

@@ -11,7 +11,6 @@ from sqlalchemy import Engine
 from shared.db import make_engine
 from shared.queue import QueueBase
 
-
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from shared.recognition.efficientnet.network import build_model, expanded_blocks, same_padding
+from shared.recognition.efficientnet.network import (
+    build_model,
+    expanded_blocks,
+    same_padding,
+)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,26 @@
+"""The recognition service's app factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from microservices.recognition import VERSION
+from microservices.recognition.api import api
+from microservices.recognition.bootstrap import RecognitionService, bootstrap
+from shared.queue.metrics import QueueDepthCollector
+from shared.service.app import base_app
+from shared.service.auth import AUTH_EXTENSION, CallerChecks
+from shared.settings import Settings
+
+
+def create_app(settings: Settings | None = None, service: RecognitionService | None = None) -> Flask:
+    """Build the recognition service's Flask app."""
+    settings = settings or Settings.from_env(database_name="recognition")
+    service = service or bootstrap(settings)
+    app = base_app("recognition", VERSION, checks={"database": service.check_database}, max_upload_bytes=64 * 1024,
+                   collectors=[QueueDepthCollector(service.queue)])
+    app.extensions["twintag.recognition"] = service
+    app.extensions[AUTH_EXTENSION] = CallerChecks(service.runtime.user_tokens().subject,
+                                                  service.runtime.service_tokens().subject)
+    app.register_blueprint(api)
+    return app

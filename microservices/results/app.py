@@ -1,0 +1,24 @@
+"""The results service's app factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from microservices.results import VERSION
+from microservices.results.api import api
+from microservices.results.bootstrap import ResultsService, bootstrap
+from shared.service.app import base_app
+from shared.service.auth import AUTH_EXTENSION, CallerChecks
+from shared.settings import Settings
+
+
+def create_app(settings: Settings | None = None, service: ResultsService | None = None) -> Flask:
+    """Build the results service's Flask app."""
+    settings = settings or Settings.from_env(database_name="results")
+    service = service or bootstrap(settings)
+    app = base_app("results", VERSION, checks={"database": service.check_database}, max_upload_bytes=256 * 1024)
+    app.extensions["twintag.results"] = service
+    app.extensions[AUTH_EXTENSION] = CallerChecks(service.runtime.user_tokens().subject,
+                                                  service.runtime.service_tokens().subject)
+    app.register_blueprint(api)
+    return app

@@ -1,0 +1,48 @@
+"""Builds the results service's object graph."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from sqlalchemy import Engine, text
+
+from shared.db.engine import make_engine
+from shared.db.migrate import migrate
+from shared.results.index import ResultIndex
+from shared.service.runtime import ServiceRuntime
+from shared.settings import Settings
+from shared.storage.objects import LocalObjectStore
+
+
+@dataclass
+class ResultsService:
+    """The results service's collaborators."""
+
+    settings: Settings
+    engine: Engine
+    runtime: ServiceRuntime
+
+    @cached_property
+    def index(self) -> ResultIndex:
+        return ResultIndex(self.engine, LocalObjectStore(self.settings.object_store_dir))
+
+    def check_database(self) -> None:
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+
+def bootstrap(settings: Settings) -> ResultsService:
+    """Build the service (connections open lazily)."""
+    return ResultsService(settings, make_engine(settings.database_url), ServiceRuntime("results", settings))
+
+
+def prepare(settings: Settings) -> None:
+    """Once per deployment start: migrate the results tables and create the object store."""
+    service = bootstrap(settings)
+    try:
+        migrate(service.engine, ["results"])
+        settings.object_store_dir.mkdir(parents=True, exist_ok=True)
+    finally:
+        service.engine.dispose()
+        service.runtime.close()

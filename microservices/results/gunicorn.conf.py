@@ -1,0 +1,12 @@
+"""gunicorn settings for the results service."""
+
+from shared.service.gunicorn_base import *  # noqa: F403 - the shared settings and worker_exit hook
+from shared.service.gunicorn_base import start_deployable
+
+
+def on_starting(server):
+    """Migrate the results tables once, before any worker starts."""
+    from microservices.results.bootstrap import prepare
+    from shared.settings import Settings
+
+    start_deployable("results", lambda: prepare(Settings.from_env(database_name="results")))

@@ -1,0 +1,26 @@
+"""The uploads service's app factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from microservices.uploads import VERSION
+from microservices.uploads.api import api
+from microservices.uploads.bootstrap import UploadsService, bootstrap
+from shared.queue.metrics import QueueDepthCollector
+from shared.service.app import base_app
+from shared.service.auth import AUTH_EXTENSION, CallerChecks
+from shared.settings import Settings
+
+
+def create_app(settings: Settings | None = None, service: UploadsService | None = None) -> Flask:
+    """Build the uploads service's Flask app."""
+    settings = settings or Settings.from_env(database_name="uploads")
+    service = service or bootstrap(settings)
+    app = base_app("uploads", VERSION, checks={"database": service.check_database},
+                   max_upload_bytes=settings.max_upload_bytes, collectors=[QueueDepthCollector(service.outbox)])
+    app.extensions["twintag.uploads"] = service
+    app.extensions[AUTH_EXTENSION] = CallerChecks(service.runtime.user_tokens().subject,
+                                                  service.runtime.service_tokens().subject)
+    app.register_blueprint(api)
+    return app

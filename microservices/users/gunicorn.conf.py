@@ -1,0 +1,12 @@
+"""gunicorn settings for the users service."""
+
+from shared.service.gunicorn_base import *  # noqa: F403 - the shared settings and worker_exit hook
+from shared.service.gunicorn_base import start_deployable
+
+
+def on_starting(server):
+    """Migrate and create the signing key once, before any worker starts."""
+    from microservices.users.bootstrap import prepare
+    from shared.settings import Settings
+
+    start_deployable("users", lambda: prepare(Settings.from_env(database_name="users")))

@@ -1,0 +1,81 @@
+"""The uploads service over HTTP: the Images port (for the gateway) and the ImageSource port (for recognition)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from shared.clients.forwarding import user_authorization
+from shared.domain.errors import NotFound
+from shared.domain.images import Image, ImageStatus
+from shared.http.client import ServiceClient
+
+AUDIENCE = "uploads"
+
+
+def image_from_json(body: dict, owner_id: str) -> Image:
+    """Rebuild an Image from the uploads service's JSON."""
+    return Image(id=body["id"], owner_id=body.get("owner_id", owner_id), status=ImageStatus(body["status"]),
+                 filename=body["filename"], content_type=body["content_type"], width=body["width"],
+                 height=body["height"], size_bytes=body["size_bytes"], object_key="",
+                 created_at=datetime.fromisoformat(body["created_at"]), error=body.get("error"))
+
+
+class UploadsClient:
+    """Images, asked for with the user's own token (the uploads service checks ownership itself)."""
+
+    def __init__(self, service: ServiceClient):
+        self.service = service
+
+    def accept(self, owner_id: str, data: bytes, filename: str | None, idempotency_key: str | None) -> Image:
+        """Upload; retried on a lost connection only when an Idempotency-Key makes that safe."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        response = self.service.call("POST", "/v1/images", auth=user_authorization(), headers=headers,
+                                     idempotent=bool(idempotency_key),
+                                     files={"file": (filename or "image", data, "application/octet-stream")})
+        return image_from_json(response.json(), owner_id)
+
+    def get(self, owner_id: str, image_id: str) -> Image:
+        return image_from_json(self._get(f"/v1/images/{image_id}").json(), owner_id)
+
+    def get_many(self, owner_id: str, image_ids: list[str]) -> list[Image]:
+        if not image_ids:
+            return []
+        body = self._get("/v1/images", params={"ids": ",".join(image_ids)}).json()
+        return [image_from_json(item, owner_id) for item in body["items"]]
+
+    def list(self, owner_id: str, *, status: ImageStatus | None, limit: int, before: str | None) -> list[Image]:
+        params = {"limit": limit, **({"status": status.value} if status else {}), **({"before": before} if before else {})}
+        return [image_from_json(item, owner_id) for item in self._get("/v1/images", params=params).json()["items"]]
+
+    def content(self, owner_id: str, image_id: str) -> tuple[bytes, str]:
+        response = self._get(f"/v1/images/{image_id}/content")
+        return response.content, response.headers.get("Content-Type", "application/octet-stream")
+
+    def delete(self, owner_id: str, image_id: str) -> None:
+        self.service.call("DELETE", f"/v1/images/{image_id}", auth=user_authorization())
+
+    def _get(self, path: str, **kwargs):
+        return self.service.call("GET", path, auth=user_authorization(), **kwargs)
+
+
+class UploadsRecognitionClient:
+    """The ImageSource port for the recognition service, called with a service token."""
+
+    def __init__(self, service: ServiceClient, authorization):
+        self.service, self.authorization = service, authorization
+
+    def start_recognition(self, image_id: str) -> tuple[Image, bytes] | None:
+        """Mark the image processing and fetch its bytes; None if it was deleted."""
+        try:
+            body = self._call("POST", f"/v1/recognition/images/{image_id}/start").json()
+            content = self._call("GET", f"/v1/recognition/images/{image_id}/content").content
+        except NotFound:
+            return None
+        return image_from_json(body, body["owner_id"]), content
+
+    def finish_recognition(self, image_id: str, status: ImageStatus, error: str | None = None) -> None:
+        """Record the end of recognition (PUT: safe to retry)."""
+        self._call("PUT", f"/v1/recognition/images/{image_id}/status", json={"status": status.value, "error": error})
+
+    def _call(self, method: str, path: str, **kwargs):
+        return self.service.call(method, path, auth=self.authorization(AUDIENCE), idempotent=True, **kwargs)

@@ -1,0 +1,1 @@
+"""Calls between services: one pooled client per process, timeouts, safe retries, circuit breakers."""

@@ -1,0 +1,91 @@
+"""ServiceClient: how one service calls another. Timeouts always; retries only for safe calls, here only."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from shared.api.context import REQUEST_ID_HEADER, current_request_id
+from shared.domain.errors import DependencyTimeout, DependencyUnavailable
+from shared.http.breaker import CircuitBreaker
+from shared.http.problems import error_from_response
+from shared.queue.backoff import Backoff
+
+log = logging.getLogger("twintag.http")
+SAFE_METHODS = {"GET", "HEAD", "PUT", "DELETE"}  # idempotent by HTTP's definition, so retrying cannot duplicate
+RETRYABLE_STATUS = {502, 503, 504}
+
+
+def make_http_client(*, connections: int = 32, timeout: float = 5.0) -> httpx.Client:
+    """The one pooled client of a process: keep-alive connections at least as many as request threads."""
+    return httpx.Client(timeout=httpx.Timeout(timeout, connect=1.0, pool=2.0),
+                        limits=httpx.Limits(max_connections=connections * 2, max_keepalive_connections=connections))
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """Another service this one calls: where it is and how long to wait for it."""
+
+    name: str
+    base_url: str
+    timeout: float = 5.0
+    retries: int = 2
+
+
+class ServiceClient:
+    """Calls one dependency through the shared pool, with its own circuit breaker."""
+
+    def __init__(self, dependency: Dependency, http: httpx.Client, breaker: CircuitBreaker | None = None):
+        self.dependency, self.http = dependency, http
+        self.breaker = breaker or CircuitBreaker()
+        self.backoff = Backoff(base=0.05, cap=0.5, jitter=True)
+
+    def call(self, method: str, path: str, *, auth: str | None = None, idempotent: bool = False,
+             **kwargs) -> httpx.Response:
+        """Send a request and return a 2xx response; any other answer is raised as a domain error."""
+        headers = {REQUEST_ID_HEADER: current_request_id() or "", **kwargs.pop("headers", {})}
+        if auth:
+            headers["Authorization"] = auth
+        response = self._send_with_retries(method.upper(), path, idempotent, {**kwargs, "headers": headers})
+        if response.status_code >= 400:
+            raise error_from_response(self.dependency.name, response)
+        return response
+
+    def _send_with_retries(self, method: str, path: str, idempotent: bool, kwargs: dict) -> httpx.Response:
+        attempts = 1 + (self.dependency.retries if method in SAFE_METHODS or idempotent else 0)
+        for attempt in range(1, attempts + 1):
+            try:
+                response = self._send(method, path, kwargs)
+            except DependencyUnavailable:
+                if attempt == attempts:
+                    raise
+            else:
+                if response.status_code not in RETRYABLE_STATUS or attempt == attempts:
+                    return response
+            time.sleep(self.backoff(attempt))
+        raise AssertionError("unreachable")
+
+    def _send(self, method: str, path: str, kwargs: dict) -> httpx.Response:
+        name = self.dependency.name
+        if not self.breaker.allow():
+            raise DependencyUnavailable(f"{name} is unavailable (circuit open).", retry_after=self.breaker.retry_after())
+        try:
+            response = self.http.request(method, self.dependency.base_url + path,
+                                         timeout=self.dependency.timeout, **kwargs)
+        except httpx.TimeoutException as exc:
+            self.breaker.record_failure()
+            if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+                raise DependencyUnavailable(f"{name} could not be reached in time.") from exc
+            raise DependencyTimeout(f"{name} did not answer within {self.dependency.timeout} s.") from exc
+        except httpx.TransportError as exc:
+            self.breaker.record_failure()
+            log.warning("%s %s %s failed: %s", name, method, path, exc)
+            raise DependencyUnavailable(f"{name} is not reachable.") from exc
+        if response.status_code >= 500:
+            self.breaker.record_failure()
+        else:
+            self.breaker.record_success()
+        return response

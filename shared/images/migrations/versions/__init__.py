@@ -1,0 +1,1 @@
+"""Revisions of the images table family (Alembic loads them by path)."""

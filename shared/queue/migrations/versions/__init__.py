@@ -1,0 +1,1 @@
+"""Revisions of the queue table family (Alembic loads them by path)."""

@@ -1,0 +1,1 @@
+"""Revisions of the results table family (Alembic loads them by path)."""

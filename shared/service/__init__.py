@@ -1,0 +1,1 @@
+"""What every TwinTag process's Flask app shares: errors, request ids, metrics, health, caller checks."""

@@ -1,0 +1,35 @@
+"""The base Flask app of every deployable (the monolith and each service); each adds only its own routes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from flask import Flask, request
+
+from shared.api.health import health_blueprint
+from shared.api.observability import instrument
+from shared.api.problems import register_error_handlers
+from shared.domain.errors import InvalidInput
+
+# Multipart framing around an uploaded file: a request may exceed the image limit by this much.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+def base_app(name: str, version: str, *, checks: dict[str, Callable[[], None]], max_upload_bytes: int,
+             collectors: Iterable = ()) -> Flask:
+    """A Flask app with problem+json errors, request ids, JSON-logged metrics, /healthz, /readyz, /metrics."""
+    app = Flask(name)
+    app.config.update(MAX_CONTENT_LENGTH=max_upload_bytes + MULTIPART_OVERHEAD,
+                      MAX_FORM_MEMORY_SIZE=64 * 1024, MAX_FORM_PARTS=16)
+    register_error_handlers(app)
+    instrument(app, name, extra_collectors=list(collectors))
+    app.register_blueprint(health_blueprint(name, version, checks))
+    return app
+
+
+def json_body() -> dict:
+    """Return the request's JSON object, or raise InvalidInput."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("The body must be a JSON object.", errors=[{"field": "body", "message": "JSON object"}])
+    return body

@@ -1,0 +1,1 @@
+"""Revisions of the users table family (Alembic loads them by path)."""
