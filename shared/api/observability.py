@@ -47,6 +47,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # every outbound call is already in /metrics
 
 
 def instrument(app: Flask, service: str, extra_collectors=()) -> None:

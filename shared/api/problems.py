@@ -36,7 +36,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(TwinTagError)
     def _domain(error: TwinTagError) -> Response:
-        retry = error.retry_after if error.retry_after is not None else (5 if error.status in (503, 507) else None)
+        retry = error.retry_after if error.retry_after is not None else (5 if error.status in (502, 503, 504, 507) else None)
         return problem(error.status, error.title, error.detail, code=error.code, errors=error.errors,
                        retry_after=retry)
 
@@ -58,7 +58,9 @@ def register_error_handlers(app: Flask) -> None:
 
 def _is_database_outage(error: Exception) -> bool:
     """Tell a lost or refused database connection apart from a bug: the first is a 503, not a 500."""
-    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-    return isinstance(error, DBAPIError) and (error.connection_invalidated or
-                                              type(error.orig).__name__ in ("OperationalError", "InterfaceError"))
+    # SQLAlchemy wraps a driver error in the class of its DB-API category, so this also catches the
+    # driver's subclasses: psycopg's ConnectionTimeout, CannotConnectNow ("starting up"), AdminShutdown...
+    return isinstance(error, (OperationalError, InterfaceError)) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated)

@@ -41,7 +41,8 @@ def migrate(engine: Engine, families: Iterable[str]) -> None:
         for family in names:
             config = family_config(family, connection)
             if _created_without_migrations(connection, family):
-                command.stamp(config, _baseline(config))
+                # create_all built exactly the initial revision's schema.
+                command.stamp(config, ScriptDirectory.from_config(config).get_base() or "base")
             command.upgrade(config, "head")
 
 
@@ -116,14 +117,6 @@ def _created_without_migrations(connection: Connection, family: str) -> bool:
     # Databases made by create_all before migrations existed: tables but no version table.
     existing = set(inspect(connection).get_table_names())
     return version_table(family) not in existing and bool(existing & family_metadata(family).tables.keys())
-
-
-def _baseline(config: Config) -> str:
-    # create_all built exactly the initial revision's schema.
-    base = ScriptDirectory.from_config(config).get_base()
-    if base is None:
-        raise RuntimeError("the family has no initial revision")
-    return base
 
 
 def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | bool:

@@ -51,29 +51,30 @@ def clean_image(data: bytes, *, max_bytes: int, max_pixels: int) -> CleanImage:
     if not data:
         raise UnprocessableImage("The file is empty.")
     fmt = sniff_format(data)
-    image = _decode(data, fmt, max_pixels)
-    image = ImageOps.exif_transpose(image)  # apply the camera's orientation before the EXIF is dropped
-    return _encode(image, fmt)
+    return _encode(_decode(data, fmt, max_pixels), fmt)
 
 
 def _decode(data: bytes, fmt: str, max_pixels: int) -> Image.Image:
-    """Decode the first frame safely, refusing huge declared dimensions before any pixel is decoded."""
+    """Decode the first frame safely and upright, refusing huge declared dimensions before any pixel is decoded."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Pillow merely warns about corrupt EXIF or tags pointing past the end: hostile input, refused as such.
+            warnings.simplefilter("error", UserWarning)
             image = Image.open(io.BytesIO(data), formats=[fmt])
             width, height = image.size
             if width * height > max_pixels:
                 raise UnprocessableImage(
                     f"The image declares {width}x{height} pixels; the limit is {max_pixels} pixels.")
             image.load()
-            return image
+            # Apply the camera's orientation before the EXIF is dropped; parsing that EXIF can fail too.
+            return ImageOps.exif_transpose(image)
     except UnprocessableImage:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise UnprocessableImage(f"The image is a decompression bomb: {exc}") from exc
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
-        # Pillow reports truncated data, oversized text chunks and broken headers with these.
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, UserWarning) as exc:
+        # Pillow reports truncated data, oversized text chunks, broken headers and corrupt EXIF with these.
         raise UnprocessableImage(f"The {fmt} data cannot be decoded: {exc}") from exc
 
 

@@ -43,7 +43,7 @@ def valid_images(draw, fmt: str | None = None) -> bytes:
 def _flip(draw, data: bytes, magic: bytes) -> bytes:
     buffer = bytearray(data)
     for _ in range(draw(st.integers(1, 8))):
-        buffer[draw(st.integers(0, len(buffer) - 1))] ^= draw(st.integers(1, 255))
+        buffer[draw(st.integers(min(len(magic), len(buffer) - 1), len(buffer) - 1))] ^= draw(st.integers(1, 255))
     return bytes(buffer)
 
 
@@ -54,7 +54,7 @@ def _truncate(draw, data: bytes, magic: bytes) -> bytes:
 def _duplicate(draw, data: bytes, magic: bytes) -> bytes:
     start = draw(st.integers(0, len(data) - 1))
     end = draw(st.integers(start + 1, min(len(data), start + 512)))
-    at = draw(st.integers(0, len(data)))
+    at = draw(st.integers(min(len(magic), len(data)), len(data)))
     return data[:at] + data[start:end] * draw(st.integers(1, 3)) + data[at:]
 
 
@@ -62,7 +62,7 @@ def _header(draw, data: bytes, magic: bytes) -> bytes:
     """Overwrite bytes just after the magic number, where sizes, depths and chunk lengths live."""
     buffer = bytearray(data)
     for _ in range(draw(st.integers(1, 4))):
-        at = draw(st.integers(min(6, len(buffer) - 1), min(len(buffer) - 1, 40)))
+        at = draw(st.integers(min(len(magic), len(buffer) - 1), min(len(buffer) - 1, len(magic) + 40)))
         buffer[at] = draw(st.sampled_from([0x00, 0x01, 0x7F, 0x80, 0xFF, draw(st.integers(0, 255))]))
     return bytes(buffer)
 

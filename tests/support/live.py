@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from twintag import launcher
-from twintag.stacks import ProcessSpec, monolith_stack
+from twintag.stacks import SERVICES, ProcessSpec, microservices_stack, monolith_stack
 
-VARIANTS = ["monolith"]
+VARIANTS = ["monolith", "microservices"]
 
 
 def free_port() -> int:
@@ -38,6 +38,10 @@ class LiveStack:
             self.processes[name] = launcher.start(self.specs[name], lambda _line: None, log)
         launcher.wait_healthy(self.specs[name], self.processes[name], timeout, lambda _line: None)
 
+    def url_of(self, name: str) -> str:
+        """The base URL of one process (a service's own port, for tests that bypass the gateway)."""
+        return self.specs[name].health_url.removesuffix("/healthz")
+
     def stop(self, name: str) -> None:
         """Stop one process gracefully."""
         launcher.stop_all({name: self.processes.pop(name)}, lambda _line: None)
@@ -55,7 +59,10 @@ def start_stack(variant: str, data_dir: Path, model_cache: Path, env: dict | Non
     """Start every process of a variant on free ports, with one shared model cache (and extra env vars)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    specs = monolith_stack(data_dir, port)
+    if variant == "monolith":
+        specs = monolith_stack(data_dir, port)
+    else:
+        specs = microservices_stack(data_dir, port, {name: free_port() for name in SERVICES})
     for spec in specs:
         spec.env["TWINTAG_MODEL_CACHE_DIR"] = str(model_cache)
         spec.env.update(env or {})

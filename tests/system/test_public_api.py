@@ -98,9 +98,9 @@ def test_health_readiness_metrics_and_openapi_are_served(live_stack):
     base = live_stack.base_url
     assert httpx.get(f"{base}/healthz").json()["status"] == "ok"
     assert httpx.get(f"{base}/readyz").status_code == 200
-    metrics = httpx.get(f"{base}/metrics").text
-    assert "twintag_http_request_duration_seconds_bucket" in metrics
-    assert "twintag_queue_jobs" in metrics
+    assert "twintag_http_request_duration_seconds_bucket" in httpx.get(f"{base}/metrics").text
+    queue_owner = live_stack.url_of("monolith" if live_stack.variant == "monolith" else "recognition")
+    assert 'twintag_queue_jobs{queue="recognition"' in httpx.get(f"{queue_owner}/metrics").text
     assert httpx.get(f"{base}/api/v1/openapi.json").json()["openapi"].startswith("3.1")
 
 

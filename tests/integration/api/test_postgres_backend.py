@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import socket
 import threading
+import time
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from monolith.app import create_app
+from monolith.bootstrap import bootstrap
 from shared.images.catalog import ImageCatalog, UploadLimits
 from shared.images.tables import ImageRow
 from shared.queue.tables import JobRow
@@ -134,3 +138,18 @@ def test_eight_concurrent_uploads_with_one_idempotency_key_make_one_image_and_no
     assert len(ids) == 1
     assert counts(monolith.engine) == (1, 1)
     assert stored_objects(settings) == [f"images/{ids.pop()}"]
+
+
+def test_a_database_that_accepts_but_never_answers_is_a_quick_503_not_a_hang(tmp_path):
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # the kernel completes the handshake; nobody speaks
+        url = f"postgresql+psycopg://twintag@127.0.0.1:{silent.getsockname()[1]}/twintag"
+        monolith = bootstrap(settings_in(tmp_path / "data", database_url=url))
+        try:
+            client = create_app(monolith.settings, monolith).test_client()
+            started = time.monotonic()
+            response = client.post("/api/v1/users", json={"email": "ada@example.com", "password": "correct horse"})
+            assert time.monotonic() - started < 10
+            assert (response.status_code, response.headers["Retry-After"]) == (503, "5")
+            assert response.mimetype == "application/problem+json"
+        finally:
+            monolith.engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,9 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect, select, table, column, text
+from sqlalchemy import Engine, column, inspect, select, table, text
 
+import shared.db.migrate as migrate_module
 from shared.db.engine import make_engine
 from shared.db.migrate import (
     FAMILIES,
@@ -103,7 +105,7 @@ def test_families_sharing_a_database_are_migrated_independently(engine: Engine) 
     assert versions(engine, "queue") == [head("queue")]
 
 
-def test_a_database_created_by_create_all_is_stamped_then_upgraded(engine: Engine) -> None:
+def test_databases_created_by_create_all_are_stamped_at_their_baseline(engine: Engine) -> None:
     for family in ALL:  # what prepare() did before migrations existed
         family_metadata(family).create_all(engine)
     with engine.begin() as connection:
@@ -116,6 +118,40 @@ def test_a_database_created_by_create_all_is_stamped_then_upgraded(engine: Engin
         assert schema_differences(engine, family) == []
     with engine.connect() as connection:
         assert connection.execute(text("SELECT owner_id FROM results")).scalar_one() == "u1"
+
+
+# A later revision that rebuilds `results`, which result_tags references with ON DELETE CASCADE.
+REBUILD_RESULTS = '''"""Add results.note by rebuilding the table (SQLite batch mode)."""
+import sqlalchemy as sa
+from alembic import op
+
+revision, down_revision, branch_labels, depends_on = "b0000000rebuild", "{base}", None, None
+
+
+def upgrade() -> None:
+    recreate = "always" if op.get_bind().dialect.name == "sqlite" else "auto"
+    with op.batch_alter_table("results", recreate=recreate) as batch:
+        batch.add_column(sa.Column("note", sa.String(50), nullable=True))
+'''
+
+
+def test_a_create_all_database_is_stamped_then_upgraded_through_a_table_rebuild(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scripts = tmp_path / "shared" / "results" / "migrations"
+    shutil.copytree(migrate_module.SHARED_DIR / "results" / "migrations", scripts)
+    (scripts / "versions" / "b0000000rebuild_note.py").write_text(REBUILD_RESULTS.format(base=head("results")))
+    monkeypatch.setattr(migrate_module, "SHARED_DIR", tmp_path / "shared")
+    family_metadata("results").create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO results (image_id, owner_id, recognizer, version, object_key, "
+                                "created_at) VALUES ('i1', 'u1', 'r', 'v', 'k', CURRENT_TIMESTAMP)"))
+        connection.execute(text("INSERT INTO result_tags VALUES ('i1', 'cat', 'u1', 0.9, 1)"))
+    migrate(engine, ["results"])
+    assert versions(engine, "results") == ["b0000000rebuild"]
+    assert "note" in {c["name"] for c in inspect(engine).get_columns("results")}
+    with engine.connect() as connection:  # the rebuild's DROP TABLE did not cascade to the tags
+        assert connection.execute(text("SELECT label FROM result_tags")).scalar_one() == "cat"
 
 
 def test_unknown_families_are_refused(engine: Engine) -> None:
