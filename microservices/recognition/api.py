@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify
 
+from shared.api.context import current_request_id
 from shared.db.session import transaction
 from shared.domain.errors import InvalidInput
 from shared.domain.ids import is_id
@@ -24,5 +25,6 @@ def submit_job() -> tuple[Response, int]:
             {"field": "image_id", "message": "uuid"}, {"field": "owner_id", "message": "uuid"}])
     service = current_app.extensions["twintag.recognition"]
     with transaction(service.engine) as session:
-        job_id = service.queue.enqueue(session, {"image_id": image_id, "owner_id": owner_id}, key=image_id)
+        payload = {"image_id": image_id, "owner_id": owner_id, "request_id": current_request_id()}
+        job_id = service.queue.enqueue(session, payload, key=image_id)
     return jsonify({"job_id": job_id, "image_id": image_id}), 202

@@ -7,6 +7,7 @@ from functools import cached_property
 
 from sqlalchemy import Engine, text
 
+from shared.api.context import accept_request_id
 from shared.clients.recognition import RecognitionJobsClient
 from shared.db.engine import make_engine
 from shared.db.migrate import migrate
@@ -51,6 +52,7 @@ class UploadsService:
         jobs = RecognitionJobsClient(self.runtime.client("recognition"), self.runtime.outbound_tokens().authorization)
 
         def deliver(job: Job) -> None:
+            accept_request_id(job.payload.get("request_id"))
             jobs.submit(job.payload)
 
         return deliver

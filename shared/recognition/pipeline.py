@@ -8,6 +8,7 @@ from typing import Protocol
 
 from prometheus_client import Counter, Histogram
 
+from shared.api.context import accept_request_id, current_request_id
 from shared.domain.images import Image, ImageStatus
 from shared.queue.jobs import Job
 from shared.recognition.recognizer import Recognition, Recognizer
@@ -39,8 +40,8 @@ class ResultSink(Protocol):
 
 
 def recognition_payload(image: Image) -> dict:
-    """The job message for one image (its JSON Schema is in the recognition contract)."""
-    return {"image_id": image.id, "owner_id": image.owner_id}
+    """The job message for one image; it carries the upload's request id so every hop logs the same one."""
+    return {"image_id": image.id, "owner_id": image.owner_id, "request_id": current_request_id()}
 
 
 class RecognitionHandler:
@@ -50,6 +51,7 @@ class RecognitionHandler:
         self.source, self.sink, self.recognizer, self.max_attempts = source, sink, recognizer, max_attempts
 
     def __call__(self, job: Job) -> None:
+        accept_request_id(job.payload.get("request_id"))
         image_id = str(job.payload.get("image_id", ""))
         try:
             self._recognize(image_id)
