@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
         time_one(model, images[i % len(images)])
 
     timings = [time_one(model, images[i % len(images)]) for i in range(args.images)]
-    full, inference, recognize_extra = (list(column) for column in zip(*timings))
+    full, inference, recognize_extra = (list(column) for column in zip(*timings, strict=True))
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus, onnxruntime {ort.__version__}, "
           f"load {os.getloadavg()[0]:.2f}, intra-op threads {args.threads}, {args.images} {args.format} images")
     print(summary("decode + resize + inference", full))

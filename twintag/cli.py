@@ -44,7 +44,8 @@ def recognize(args: argparse.Namespace) -> int:
             status = 1
             continue
         tags = ", ".join(f"{t.label} {t.confidence:.2f}" for t in result.tags)
-        print(f"{name}: {tags}  [{result.recognizer} {result.version}, {1000 * (time.perf_counter() - started):.0f} ms]")
+        elapsed_ms = 1000 * (time.perf_counter() - started)
+        print(f"{name}: {tags}  [{result.recognizer} {result.version}, {elapsed_ms:.0f} ms]")
     return status
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
-from shared.service.app import json_body
 from shared.api.representations import token_json, user_json
+from shared.service.app import json_body
 from shared.service.auth import user_required
 
 api = Blueprint("users_api", __name__)

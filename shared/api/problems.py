@@ -36,7 +36,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(TwinTagError)
     def _domain(error: TwinTagError) -> Response:
-        retry = error.retry_after if error.retry_after is not None else (5 if error.status in (502, 503, 504, 507) else None)
+        retry = error.retry_after
+        if retry is None and error.status in (502, 503, 504, 507):
+            retry = 5  # a dependency or the disk: worth trying again shortly
         return problem(error.status, error.title, error.detail, code=error.code, errors=error.errors,
                        retry_after=retry)
 

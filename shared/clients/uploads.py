@@ -44,7 +44,8 @@ class UploadsClient:
         return [image_from_json(item, owner_id) for item in body["items"]]
 
     def list(self, owner_id: str, *, status: ImageStatus | None, limit: int, before: str | None) -> list[Image]:
-        params = {"limit": limit, **({"status": status.value} if status else {}), **({"before": before} if before else {})}
+        params = {"limit": limit, "status": status.value if status else None, "before": before}
+        params = {key: value for key, value in params.items() if value is not None}
         return [image_from_json(item, owner_id) for item in self._get("/v1/images", params=params).json()["items"]]
 
     def content(self, owner_id: str, image_id: str) -> tuple[bytes, str]:

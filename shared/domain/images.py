@@ -13,7 +13,7 @@ DEFAULT_PAGE_SIZE = 20
 MAX_FILENAME_LENGTH = 255
 
 
-class ImageStatus(str, enum.Enum):
+class ImageStatus(enum.StrEnum):
     """Where an image is on its way from upload to tags."""
 
     PENDING = "pending"
@@ -79,6 +79,7 @@ def status_filter(raw: str | None) -> ImageStatus | None:
         return None
     try:
         return ImageStatus(raw)
-    except ValueError:
+    except ValueError as exc:
         allowed = ", ".join(s.value for s in ImageStatus)
-        raise InvalidInput("Unknown status.", errors=[{"field": "status", "message": f"must be one of {allowed}"}])
+        problem = [{"field": "status", "message": f"must be one of {allowed}"}]
+        raise InvalidInput("Unknown status.", errors=problem) from exc

@@ -71,7 +71,8 @@ class ServiceClient:
     def _send(self, method: str, path: str, kwargs: dict) -> httpx.Response:
         name = self.dependency.name
         if not self.breaker.allow():
-            raise DependencyUnavailable(f"{name} is unavailable (circuit open).", retry_after=self.breaker.retry_after())
+            raise DependencyUnavailable(f"{name} is unavailable (circuit open).",
+                                        retry_after=self.breaker.retry_after())
         try:
             response = self.http.request(method, self.dependency.base_url + path,
                                          timeout=self.dependency.timeout, **kwargs)

@@ -139,7 +139,7 @@ def _materialise(ref: object, storages: dict[str, np.ndarray]) -> np.ndarray:
     if not isinstance(ref, _TensorRef):
         raise WeightsFormatError(f"state dict entry {ref!r} is not a tensor")
     flat = storages[ref.storage.key]
-    last = ref.offset + sum((size - 1) * step for size, step in zip(ref.shape, ref.stride))
+    last = ref.offset + sum((size - 1) * step for size, step in zip(ref.shape, ref.stride, strict=True))
     if min(ref.shape, default=1) > 0 and not (0 <= ref.offset and last < flat.size):
         raise WeightsFormatError(f"tensor reaches outside storage {ref.storage.key!r}")
     view = np.lib.stride_tricks.as_strided(

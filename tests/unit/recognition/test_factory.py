@@ -22,7 +22,8 @@ def test_clarifai_without_url_or_key_is_a_value_error():
 def test_clarifai_uses_the_injected_client_and_model():
     with httpx.Client(timeout=1.0) as client:
         recognizer = build_recognizer(
-            "clarifai", clarifai_url="http://127.0.0.1:9/", clarifai_api_key="k", clarifai_model="food", http_client=client
+            "clarifai", clarifai_url="http://127.0.0.1:9/", clarifai_api_key="k", clarifai_model="food",
+            http_client=client,
         )
 
         assert isinstance(recognizer, ClarifaiRecognizer)
