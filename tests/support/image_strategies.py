@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import random
 
@@ -9,70 +10,79 @@ from hypothesis import strategies as st
 from PIL import Image
 
 FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
+MEDIA_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
 MAGIC = {"JPEG": b"\xff\xd8\xff", "PNG": b"\x89PNG\r\n\x1a\n", "GIF": b"GIF89a", "WEBP": b"RIFF\0\0\0\0WEBP"}
 _MODES = {"JPEG": ("RGB", "L", "CMYK"), "PNG": ("RGB", "RGBA", "L", "LA", "P", "1", "I;16"),
           "GIF": ("P", "L", "RGB"), "WEBP": ("RGB", "RGBA")}
+POOL_SIZE = 48
 
 
-@st.composite
-def valid_images(draw, fmt: str | None = None) -> bytes:
-    """A small image encoded by Pillow, with noise, sometimes EXIF orientation, progressive or animated."""
-    fmt = fmt or draw(st.sampled_from(FORMATS))
-    mode = draw(st.sampled_from(_MODES[fmt]))
-    size = (draw(st.integers(1, 40)), draw(st.integers(1, 40)))
-    noise = random.Random(draw(st.integers(0, 2**32))).randbytes(size[0] * size[1] * 4)
-    image = Image.frombytes("RGBA", size, noise).convert(mode if mode != "I;16" else "L")
-    if mode == "I;16":
-        image = image.convert("I").convert("I;16")
+def _encode(rng: random.Random, fmt: str) -> bytes:
+    """One small noisy image, sometimes with EXIF orientation (even invalid), progressive or animated."""
+    mode, size = rng.choice(_MODES[fmt]), (rng.randint(1, 40), rng.randint(1, 40))
+    image = Image.frombytes("RGBA", size, rng.randbytes(size[0] * size[1] * 4))
+    image = image.convert("I").convert("I;16") if mode == "I;16" else image.convert(mode)
     params: dict = {}
-    if fmt != "GIF" and draw(st.booleans()):
+    if fmt != "GIF" and rng.random() < 0.5:
         exif = Image.Exif()
-        exif[0x0112] = draw(st.integers(0, 9))  # Orientation, including out-of-range values
+        exif[0x0112] = rng.randint(0, 9)  # Orientation; 0 and 9 are out of range
         params["exif"] = exif.tobytes()
     if fmt == "JPEG":
-        params.update(quality=draw(st.integers(5, 95)), progressive=draw(st.booleans()))
-    elif fmt in ("GIF", "WEBP", "PNG") and draw(st.booleans()):
+        params.update(quality=rng.randint(5, 95), progressive=rng.random() < 0.5)
+    elif rng.random() < 0.4:
         params.update(save_all=True, append_images=[image.transpose(Image.Transpose.ROTATE_180)], duration=50)
     if fmt == "WEBP":
-        params["lossless"] = draw(st.booleans())
+        params["lossless"] = rng.random() < 0.5
     out = io.BytesIO()
     image.save(out, format=fmt, **params)
     return out.getvalue()
 
 
-def _flip(draw, data: bytes, magic: bytes) -> bytes:
+@functools.cache
+def seed_pool(fmt: str) -> tuple[bytes, ...]:
+    """POOL_SIZE valid encodings of one format, the same on every run."""
+    rng = random.Random(f"twintag-{fmt}")
+    return tuple(_encode(rng, fmt) for _ in range(POOL_SIZE))
+
+
+def valid_images(fmt: str | None = None) -> st.SearchStrategy[bytes]:
+    """A valid image from the pool of one format, or of any."""
+    return st.sampled_from([data for f in ([fmt] if fmt else FORMATS) for data in seed_pool(f)])
+
+
+def _flip(rng: random.Random, data: bytes, magic: bytes) -> bytes:
     buffer = bytearray(data)
-    for _ in range(draw(st.integers(1, 8))):
-        buffer[draw(st.integers(min(len(magic), len(buffer) - 1), len(buffer) - 1))] ^= draw(st.integers(1, 255))
+    for _ in range(rng.randint(1, 8)):
+        buffer[rng.randrange(min(len(magic), len(buffer) - 1), len(buffer))] ^= rng.randint(1, 255)
     return bytes(buffer)
 
 
-def _truncate(draw, data: bytes, magic: bytes) -> bytes:
-    return data[:draw(st.integers(0, len(data) - 1))]
+def _truncate(rng: random.Random, data: bytes, magic: bytes) -> bytes:
+    return data[:rng.randrange(len(data))]
 
 
-def _duplicate(draw, data: bytes, magic: bytes) -> bytes:
-    start = draw(st.integers(0, len(data) - 1))
-    end = draw(st.integers(start + 1, min(len(data), start + 512)))
-    at = draw(st.integers(min(len(magic), len(data)), len(data)))
-    return data[:at] + data[start:end] * draw(st.integers(1, 3)) + data[at:]
+def _duplicate(rng: random.Random, data: bytes, magic: bytes) -> bytes:
+    start = rng.randrange(len(data))
+    end = rng.randint(start + 1, min(len(data), start + 512))
+    at = rng.randint(min(len(magic), len(data)), len(data))
+    return data[:at] + data[start:end] * rng.randint(1, 3) + data[at:]
 
 
-def _header(draw, data: bytes, magic: bytes) -> bytes:
+def _header(rng: random.Random, data: bytes, magic: bytes) -> bytes:
     """Overwrite bytes just after the magic number, where sizes, depths and chunk lengths live."""
     buffer = bytearray(data)
-    for _ in range(draw(st.integers(1, 4))):
-        at = draw(st.integers(min(len(magic), len(buffer) - 1), min(len(buffer) - 1, len(magic) + 40)))
-        buffer[at] = draw(st.sampled_from([0x00, 0x01, 0x7F, 0x80, 0xFF, draw(st.integers(0, 255))]))
+    for _ in range(rng.randint(1, 4)):
+        at = rng.randint(min(len(magic), len(buffer) - 1), min(len(buffer) - 1, len(magic) + 40))
+        buffer[at] = rng.choice([0x00, 0x01, 0x7F, 0x80, 0xFF, rng.randrange(256)])
     return bytes(buffer)
 
 
-def _garbage_after_magic(draw, data: bytes, magic: bytes) -> bytes:
-    return magic + draw(st.binary(max_size=600))
+def _garbage_after_magic(rng: random.Random, data: bytes, magic: bytes) -> bytes:
+    return magic + rng.randbytes(rng.randint(0, 600))
 
 
-def _append(draw, data: bytes, magic: bytes) -> bytes:
-    return data + draw(st.binary(min_size=1, max_size=200))
+def _append(rng: random.Random, data: bytes, magic: bytes) -> bytes:
+    return data + rng.randbytes(rng.randint(1, 200))
 
 
 MUTATIONS = (_flip, _truncate, _duplicate, _header, _garbage_after_magic, _append)
@@ -83,8 +93,9 @@ def mutated_images(draw, fmt: str | None = None) -> bytes:
     """A valid image after one to three mutations: flips, truncation, duplication, header edits, garbage."""
     fmt = fmt or draw(st.sampled_from(FORMATS))
     data = draw(valid_images(fmt))
-    for mutate in draw(st.lists(st.sampled_from(MUTATIONS), min_size=1, max_size=3)):
+    steps = draw(st.lists(st.tuples(st.sampled_from(MUTATIONS), st.integers(0, 2**32)), min_size=1, max_size=3))
+    for mutate, seed in steps:
         if len(data) < 2:
             break
-        data = mutate(draw, data, MAGIC[fmt])
+        data = mutate(random.Random(seed), data, MAGIC[fmt])
     return data
