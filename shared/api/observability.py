@@ -30,6 +30,9 @@ REQUEST_SECONDS = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 
 
+access_log = logging.getLogger("twintag.access")
+
+
 class RequestIdFilter(logging.Filter):
     """Put the current request id on every log record."""
 
@@ -64,6 +67,8 @@ def instrument(app: Flask, service: str, extra_collectors=()) -> None:
         route = request.url_rule.rule if request.url_rule else "unmatched"
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
         REQUEST_SECONDS.labels(service, request.method, route, str(response.status_code)).observe(elapsed)
+        access_log.info("%s %s %s", request.method, request.path, response.status_code,
+                        extra={"route": route, "status": response.status_code, "duration_ms": round(1000 * elapsed, 2)})
         return response
 
     @app.teardown_request

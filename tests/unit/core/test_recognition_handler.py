@@ -1,0 +1,59 @@
+"""The recognition step around its ports: fakes for the images, results and the recognizer."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.domain.images import ImageStatus
+from shared.queue.jobs import Job
+from shared.recognition.pipeline import RecognitionHandler
+from shared.recognition.recognizer import Recognition, RecognitionFailed, TagScore
+from tests.unit.core.fakes import FakeImages, FakeResults, make_image
+
+
+class StubRecognizer:
+    name, version = "stub", "1"
+
+    def __init__(self, fail: bool = False):
+        self.fail, self.calls = fail, 0
+
+    def recognize(self, image: bytes) -> Recognition:
+        self.calls += 1
+        if self.fail:
+            raise RecognitionFailed("unreadable")
+        return Recognition((TagScore("espresso", 0.9),), self.name, self.version)
+
+
+def job_for(image_id: str, attempts: int = 1) -> Job:
+    return Job(1, "recognition", image_id, {"image_id": image_id, "owner_id": "ada"}, attempts, "token")
+
+
+def test_a_job_stores_the_result_then_marks_the_image_done():
+    image = make_image("ada")
+    images, results = FakeImages([image]), FakeResults()
+    RecognitionHandler(images, results, StubRecognizer(), max_attempts=3)(job_for(image.id))
+    assert results.tags[image.id][1][0].label == "espresso"
+    assert images.finished == [(image.id, ImageStatus.DONE, None)]
+
+
+def test_a_failure_before_the_last_attempt_is_raised_for_a_retry_without_marking_failed():
+    image = make_image("ada")
+    images = FakeImages([image])
+    with pytest.raises(RecognitionFailed):
+        RecognitionHandler(images, FakeResults(), StubRecognizer(fail=True), max_attempts=3)(job_for(image.id, 2))
+    assert images.finished == []
+
+
+def test_the_last_failed_attempt_marks_the_image_failed_with_the_reason():
+    image = make_image("ada")
+    images = FakeImages([image])
+    with pytest.raises(RecognitionFailed):
+        RecognitionHandler(images, FakeResults(), StubRecognizer(fail=True), max_attempts=3)(job_for(image.id, 3))
+    assert images.finished == [(image.id, ImageStatus.FAILED, "RecognitionFailed: unreadable")]
+
+
+def test_a_deleted_image_is_skipped_without_running_the_recognizer():
+    recognizer = StubRecognizer()
+    handler = RecognitionHandler(FakeImages(), FakeResults(), recognizer, max_attempts=3)
+    handler(job_for("01a22348-f10c-7c77-84ce-083e66d59ae6"))
+    assert recognizer.calls == 0
