@@ -5,7 +5,6 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-
 # OWASP's recommended minimum for argon2id (19 MiB, 2 passes, 1 lane): about a third of the CPU of
 # argon2-cffi's default profile, which matters on a 2-core server that also hashes on every login.
 OWASP_ARGON2ID = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}
