@@ -21,7 +21,7 @@ class Gateway:
     def ports(self) -> PublicPorts:
         """The public API's ports, each one a service over HTTP (compare monolith/bootstrap.py)."""
         runtime = self.runtime
-        checks = {name: runtime.ping(name) for name in ("users", "uploads", "results", "recognition")}
+        checks = {name: runtime.ping(name) for name in ("users", "uploads", "results")}  # what it calls
         return PublicPorts(runtime.users(), UploadsClient(runtime.client("uploads")),
                            ResultsClient(runtime.client("results")), runtime.user_tokens().subject,
                            readiness_checks=checks)

@@ -23,4 +23,6 @@ def create_app(settings: Settings | None = None, service: RecognitionService | N
     app.extensions[AUTH_EXTENSION] = CallerChecks(service.runtime.user_tokens().subject,
                                                   service.runtime.service_tokens().subject)
     app.register_blueprint(api)
+    if settings.extra.get("TWINTAG_CONTRACT_TEST_MODE") == "1":  # contract tests only: docs/contracts.md
+        __import__("contracts.provider_states").provider_states.register_provider_states(app, service)
     return app

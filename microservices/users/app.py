@@ -20,4 +20,6 @@ def create_app(settings: Settings | None = None, service: UsersService | None = 
     app.extensions["twintag.users"] = service
     app.extensions[AUTH_EXTENSION] = CallerChecks(service.user_tokens().subject)
     app.register_blueprint(api)
+    if settings.extra.get("TWINTAG_CONTRACT_TEST_MODE") == "1":  # contract tests only: docs/contracts.md
+        __import__("contracts.provider_states").provider_states.register_provider_states(app, service)
     return app

@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from shared.db.engine import READ_ONLY
+
 
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
@@ -16,3 +18,8 @@ def transaction(engine: Engine) -> Iterator[Session]:
     # so callers can return them to a view without a second query.
     with Session(engine, expire_on_commit=False) as session, session.begin():
         yield session
+
+
+def reading(engine: Engine) -> Session:
+    """A Session for reads only: on SQLite it starts a deferred transaction, so it never waits for writers."""
+    return Session(engine.execution_options(**READ_ONLY))

@@ -11,8 +11,10 @@ from shared.domain.errors import InvalidInput
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
 MAX_EMAIL_LENGTH = 254
-# Deliberately simple: one @, a dot in the domain, no spaces. Real proof of ownership is a mail, not a regex.
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+# Deliberately simple: one @, a dot in the domain, no spaces or control characters. Real proof of ownership is a
+# mail, not a regex. openapi.yaml states the same pattern.
+_NOT_IN_EMAIL = r"@\s\x00-\x1f\x7f-\x9f\ufeff"
+_EMAIL = re.compile(rf"^[^{_NOT_IN_EMAIL}]{{1,64}}@[^{_NOT_IN_EMAIL}]+\.[^{_NOT_IN_EMAIL}]+$")
 
 
 @dataclass(frozen=True)

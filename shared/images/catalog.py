@@ -8,7 +8,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shared.db.session import transaction
+from shared.db.session import reading, transaction
 from shared.db.types import utcnow
 from shared.domain.errors import InvalidInput, NotFound
 from shared.domain.ids import is_id, new_id
@@ -46,30 +46,34 @@ class ImageCatalog:
         row = row_for_upload(image_id, owner_id, clean, clean_filename(filename), key, f"images/{image_id}")
         # Bytes first, then the row: a crash in between leaves an unreferenced object, never a row without bytes.
         self.store.put(row.object_key, clean.content)
+        committing = False
         try:
             with transaction(self.engine) as session:
                 session.add(row)
                 session.flush()
                 self.trigger.request(session, image_from_row(row))
+                committing = True
         except IntegrityError:
             self.store.delete(row.object_key)
             if key and (first := self._by_idempotency_key(owner_id, key)):
                 return first  # a concurrent retry with the same key won the race
             raise
         except BaseException:
-            self.store.delete(row.object_key)
+            # A failed COMMIT may still have committed: keep the bytes (at worst an unreferenced object).
+            if not committing:
+                self.store.delete(row.object_key)
             raise
         return image_from_row(row)
 
     def get(self, owner_id: str, image_id: str) -> Image:
         """Return the owner's image; someone else's id is NotFound, exactly like an unknown one."""
-        with Session(self.engine) as session:
+        with reading(self.engine) as session:
             return image_from_row(self._owned_row(session, owner_id, image_id))
 
     def get_many(self, owner_id: str, image_ids: list[str]) -> list[Image]:
         """Return the owner's images among these ids, newest first; others' and unknown ids are left out."""
         ids = [i for i in image_ids if is_id(i)]
-        with Session(self.engine) as session:
+        with reading(self.engine) as session:
             rows = session.scalars(select(ImageRow).where(ImageRow.owner_id == owner_id, ImageRow.id.in_(ids))
                                    .order_by(ImageRow.id.desc()))
             return [image_from_row(r) for r in rows]
@@ -81,7 +85,7 @@ class ImageCatalog:
             query = query.where(ImageRow.status == status.value)
         if before is not None:
             query = query.where(ImageRow.id < before)
-        with Session(self.engine) as session:
+        with reading(self.engine) as session:
             return [image_from_row(r) for r in session.scalars(query.order_by(ImageRow.id.desc()).limit(limit))]
 
     def content(self, owner_id: str, image_id: str) -> tuple[bytes, str]:
@@ -114,7 +118,7 @@ class ImageCatalog:
 
     def stored_bytes(self, image_id: str) -> bytes:
         """The bytes of any image by id (for recognition, which acts for the system, not a user)."""
-        with Session(self.engine) as session:
+        with reading(self.engine) as session:
             row = session.get(ImageRow, image_id) if is_id(image_id) else None
             if row is None:
                 raise NotFound("No such image.")
@@ -129,7 +133,7 @@ class ImageCatalog:
                 row.status, row.error, row.updated_at = status.value, error and error[:1000], utcnow()
 
     def _by_idempotency_key(self, owner_id: str, key: str) -> Image | None:
-        with Session(self.engine) as session:
+        with reading(self.engine) as session:
             row = session.scalars(select(ImageRow).where(
                 ImageRow.owner_id == owner_id, ImageRow.idempotency_key == key)).one_or_none()
             return image_from_row(row) if row else None

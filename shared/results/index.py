@@ -7,9 +7,8 @@ from collections import defaultdict
 
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
-from shared.db.session import transaction
+from shared.db.session import reading, transaction
 from shared.db.types import utcnow
 from shared.domain.images import Tag, TagCount
 from shared.recognition.recognizer import Recognition
@@ -27,7 +26,7 @@ class ResultIndex:
 
     def record(self, image_id: str, owner_id: str, recognition: Recognition) -> bool:
         """Store the result; a repeated delivery for the same image changes nothing and returns False."""
-        with Session(self.engine) as session:
+        with reading(self.engine) as session:
             if session.get(ResultRow, image_id) is not None:
                 return False
         object_key = f"results/{image_id}.json"
@@ -50,7 +49,7 @@ class ResultIndex:
         query = (select(ResultTagRow).where(ResultTagRow.owner_id == owner_id, ResultTagRow.image_id.in_(image_ids))
                  .order_by(ResultTagRow.image_id, ResultTagRow.rank))
         tags: dict[str, list[Tag]] = defaultdict(list)
-        with Session(self.engine) as session:
+        with reading(self.engine) as session:
             for row in session.scalars(query):
                 tags[row.image_id].append(Tag(row.label, row.confidence))
         return {image_id: tuple(found) for image_id, found in tags.items()}
@@ -60,14 +59,14 @@ class ResultIndex:
         query = select(ResultTagRow.image_id).where(ResultTagRow.owner_id == owner_id, ResultTagRow.label == label)
         if before is not None:
             query = query.where(ResultTagRow.image_id < before)
-        with Session(self.engine) as session:
+        with reading(self.engine) as session:
             return list(session.scalars(query.order_by(ResultTagRow.image_id.desc()).limit(limit)))
 
     def tag_counts(self, owner_id: str) -> list[TagCount]:
         """Return the owner's labels with how many images carry each, most frequent first."""
         query = (select(ResultTagRow.label, func.count()).where(ResultTagRow.owner_id == owner_id)
                  .group_by(ResultTagRow.label).order_by(func.count().desc(), ResultTagRow.label))
-        with Session(self.engine) as session:
+        with reading(self.engine) as session:
             return [TagCount(label, count) for label, count in session.execute(query)]
 
     def forget(self, owner_id: str, image_id: str) -> None:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from shared.auth.passwords import Passwords
 from shared.auth.tokens import TokenGrant, TokenIssuer
-from shared.db.session import transaction
+from shared.db.session import reading, transaction
 from shared.db.types import utcnow
 from shared.domain.errors import Conflict, NotFound, Unauthorized
 from shared.domain.ids import new_id
@@ -55,7 +54,7 @@ class UserAccounts:
 
     def get_user(self, user_id: str) -> User:
         """Return the account or raise NotFound."""
-        with Session(self.engine) as session:
+        with reading(self.engine) as session:
             row = session.get(UserRow, user_id)
             if row is None:
                 raise NotFound("No such user.")

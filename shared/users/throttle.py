@@ -5,11 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import case, literal
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from shared.db.types import utcnow
+from shared.db.types import UTCDateTime, utcnow
 from shared.domain.errors import TooManyRequests
 from shared.users.tables import LoginFailureRow
+
+
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 @dataclass(frozen=True)
@@ -40,15 +45,16 @@ class LoginThrottle:
 
     def record_failure(self, session: Session, keys: list[str]) -> None:
         """Count one failure against each key, starting a new window when the old one ended."""
-        now = utcnow()
+        now = literal(utcnow(), UTCDateTime())
+        expired = LoginFailureRow.window_started_at <= literal(
+            utcnow() - timedelta(seconds=self.policy.window_seconds), UTCDateTime())
+        insert = _INSERTS[session.get_bind().dialect.name]
         for key in keys:
-            row = session.get(LoginFailureRow, key)
-            if row is None:
-                session.add(LoginFailureRow(key=key, failures=1, window_started_at=now))
-            elif row.window_started_at + timedelta(seconds=self.policy.window_seconds) <= now:
-                row.failures, row.window_started_at = 1, now
-            else:
-                row.failures += 1
+            # One atomic upsert: concurrent failures for the same key neither collide nor get lost.
+            statement = insert(LoginFailureRow).values(key=key, failures=1, window_started_at=now)
+            session.execute(statement.on_conflict_do_update(index_elements=["key"], set_={
+                "failures": case((expired, 1), else_=LoginFailureRow.failures + 1),
+                "window_started_at": case((expired, now), else_=LoginFailureRow.window_started_at)}))
 
     def reset(self, session: Session, key: str) -> None:
         """Forget the failures of a key after a successful login."""

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from pathlib import Path
 
 from monolith.bootstrap import bootstrap, prepare
@@ -62,8 +63,10 @@ def zygote(data_dir: Path) -> None:
         if pid == 0:
             try:
                 write_until_killed(data_dir, Path(line.strip()), data)
-            finally:
-                os._exit(0)
+            except BaseException:
+                traceback.print_exc()
+                os._exit(1)
+            os._exit(0)
         print(pid, flush=True)
         print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), flush=True)
 

@@ -56,6 +56,14 @@ class Uploader(threading.Thread):
             time.sleep(0.05)
 
 
+def wait_for(condition, timeout: float, what: str) -> None:
+    """Poll until the condition holds, or fail saying what did not happen."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} did not happen within {timeout} s"
+        time.sleep(0.05)
+
+
 def probe(http: httpx.Client, method: str, path: str, **kwargs) -> tuple[httpx.Response, float]:
     """One call, with how long it took."""
     started = time.monotonic()
@@ -105,8 +113,7 @@ def crash(postgres_cluster):
 
 def test_database_crash_answers_503_keeps_healthz_and_loses_no_acknowledged_upload(
         stack, user, http, uploader, crash, postgres_cluster, postgres_url):
-    while len(uploader.accepted) < 5:
-        time.sleep(0.05)
+    wait_for(lambda: len(uploader.accepted) >= 5, 30, "five uploads before the crash")
     crash()
     crashed, acknowledged_before = time.monotonic(), len(uploader.accepted)
     while time.monotonic() - crashed < OUTAGE_SECONDS:
@@ -127,14 +134,10 @@ def test_database_crash_answers_503_keeps_healthz_and_loses_no_acknowledged_uplo
             assert response.status_code in (200, 503) and elapsed < CALL_TIMEOUT.read, response.text[:300]
     finally:
         restart.join(120)
-    restarted = time.monotonic()
-    while probe(http, "GET", "/api/v1/images")[0].status_code != 200:
-        assert time.monotonic() - restarted < 5.0, "the API did not recover within 5 s of the restart"
-        time.sleep(0.1)
+    wait_for(lambda: probe(http, "GET", "/api/v1/images")[0].status_code == 200, 5, "recovery after the restart")
     assert probe(http, "GET", "/readyz")[0].status_code == 200
     recovered_at = len(uploader.accepted)
-    while len(uploader.accepted) < recovered_at + 5:
-        time.sleep(0.05)
+    wait_for(lambda: len(uploader.accepted) >= recovered_at + 5, 30, "five uploads after the restart")
     uploader.stop.set()
     uploader.join(30)
     assert set(uploader.refusals) <= {(503, "5")}, uploader.refusals

@@ -7,15 +7,18 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from monolith.app import create_app
 from monolith.bootstrap import bootstrap
+from shared.domain.errors import NotFound
 from shared.images.catalog import ImageCatalog, UploadLimits
 from shared.images.tables import ImageRow
 from shared.queue.tables import JobRow
 from shared.settings import settings_in
+from shared.users.tables import LoginFailureRow
 from tests.integration.api.test_images import upload
 from tests.support.images import solid
 
@@ -60,6 +63,30 @@ def test_login_works_and_repeated_failures_are_throttled_with_429(auth):
     assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
 
 
+@pytest.mark.xfail(strict=False, reason=(
+    "bug in LoginThrottle.record_failure on PostgreSQL: a read-modify-write without a lock, so concurrent "
+    "failures for a new key collide on the primary key (500) and counts can be lost (more guesses than allowed)"))
+def test_concurrent_failed_logins_are_all_counted_and_never_500(app, auth, monolith):
+    auth.register()
+    start, statuses = threading.Barrier(8), []
+
+    def fail_once() -> None:
+        client = app.test_client()
+        start.wait()
+        statuses.append(client.post("/api/v1/tokens", json={"email": "ada@example.com",
+                                                             "password": "wrong password"}).status_code)
+
+    threads = [threading.Thread(target=fail_once) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert set(statuses) <= {401, 429}, statuses
+    with Session(monolith.engine) as session:
+        assert session.get(LoginFailureRow, "email:ada@example.com").failures == statuses.count(401)  # none lost
+    assert auth.login().status_code == 429
+
+
 def test_upload_writes_the_row_and_its_job_in_one_transaction(client, auth, monolith, settings):
     response = upload(client, auth.headers(), solid())
     assert response.status_code == 202
@@ -89,6 +116,48 @@ def test_a_failure_inside_accepts_transaction_rolls_back_row_and_job_and_removes
     assert stored_objects(settings) == []
 
 
+def lose_the_commit_acknowledgement(session) -> None:
+    """The COMMIT reached the server, but the connection died before its answer came back."""
+    raise OperationalError("COMMIT", {}, ConnectionError("server closed the connection unexpectedly"))
+
+
+@pytest.mark.xfail(strict=True, raises=NotFound, reason=(
+    "bug in ImageCatalog.accept: when the COMMIT itself fails its outcome is unknown, yet accept deletes the "
+    "bytes; if the row did commit, the client's retry with the same key gets an image without bytes"))
+def test_an_upload_whose_commit_outcome_is_unknown_keeps_its_bytes(monolith):
+    event.listen(Session, "after_commit", lose_the_commit_acknowledgement)
+    try:
+        with pytest.raises(OperationalError):
+            monolith.images.accept("0" * 32, solid(), "photo.jpg", "key-1")
+    finally:
+        event.remove(Session, "after_commit", lose_the_commit_acknowledgement)
+    retried = monolith.images.accept("0" * 32, solid(), "photo.jpg", "key-1")
+    assert monolith.images.content("0" * 32, retried.id)[0]
+
+
+def test_eight_concurrent_uploads_with_one_idempotency_key_make_one_image_and_no_orphan(app, auth, monolith,
+                                                                                        settings):
+    headers = {**auth.headers(), "Idempotency-Key": "same-key"}
+    start = threading.Barrier(8)
+    responses: list = [None] * 8
+
+    def send(number: int) -> None:
+        client = app.test_client()
+        start.wait()
+        responses[number] = upload(client, headers, solid(("red", "green", "blue", "white")[number % 4]))
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert [r.status_code for r in responses] == [202] * 8, [r.get_data(as_text=True) for r in responses]
+    ids = {r.get_json()["id"] for r in responses}
+    assert len(ids) == 1
+    assert counts(monolith.engine) == (1, 1)
+    assert stored_objects(settings) == [f"images/{ids.pop()}"]
+
+
 def test_listing_is_newest_first_with_a_cursor(client, auth):
     headers = auth.headers()
     ids = [upload(client, headers, solid()).get_json()["id"] for _ in range(5)]
@@ -115,29 +184,6 @@ def test_delete_removes_the_row_and_the_bytes(client, auth, monolith, settings):
     assert client.get(f"/api/v1/images/{image['id']}", headers=headers).status_code == 404
     assert counts(monolith.engine)[0] == 0
     assert stored_objects(settings) == []
-
-
-def test_eight_concurrent_uploads_with_one_idempotency_key_make_one_image_and_no_orphan(app, auth, monolith,
-                                                                                        settings):
-    headers = {**auth.headers(), "Idempotency-Key": "same-key"}
-    start = threading.Barrier(8)
-    responses: list = [None] * 8
-
-    def send(number: int) -> None:
-        client = app.test_client()
-        start.wait()
-        responses[number] = upload(client, headers, solid(("red", "green", "blue", "white")[number % 4]))
-
-    threads = [threading.Thread(target=send, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert [r.status_code for r in responses] == [202] * 8, [r.get_data(as_text=True) for r in responses]
-    ids = {r.get_json()["id"] for r in responses}
-    assert len(ids) == 1
-    assert counts(monolith.engine) == (1, 1)
-    assert stored_objects(settings) == [f"images/{ids.pop()}"]
 
 
 def test_a_database_that_accepts_but_never_answers_is_a_quick_503_not_a_hang(tmp_path):
