@@ -1,0 +1,56 @@
+"""The benchmark tools run end to end in their quick modes, print a table and write their reports (nothing timed)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.system, pytest.mark.slow]
+
+
+def run_tool(script: str, *args: str, timeout: float = 240.0) -> str:
+    """Run a loadtests script as a user would, from the repo root; return its output or fail with it."""
+    done = subprocess.run([sys.executable, f"loadtests/{script}", *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=timeout, check=False)
+    assert done.returncode == 0, f"{script} exited {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done.stdout
+
+
+def test_bench_pipeline_quick_prints_a_table_and_writes_its_report(tmp_path, model_cache):
+    out = tmp_path / "pipeline.json"
+    stdout = run_tool("bench_pipeline.py", "--quick", "--variant", "monolith", "--out", str(out),
+                      "--model-cache", str(model_cache))
+
+    assert "| figure | monolith |" in stdout
+    assert "upload -> tags p95 (ms)" in stdout
+    report = json.loads(out.read_text())
+    monolith = report["variants"]["monolith"]
+    assert monolith["startup_s"] > 0
+    assert monolith["memory_idle"]["total"]["rss"] > 0
+    assert monolith["upload_to_tags"]["done"] == monolith["upload_to_tags"]["uploads"]
+    assert monolith["queue"]["finished"] and monolith["queue"]["images_per_s"] > 0
+
+
+def test_compare_quick_prints_a_table_and_writes_its_reports(tmp_path, model_cache):
+    stdout = run_tool("compare.py", "--quick", "--out-dir", str(tmp_path), "--model-cache", str(model_cache))
+
+    assert "| figure | monolith | microservices | ratio µ/m |" in stdout
+    assert "added p50 per gateway -> service hop" in stdout
+    markdown = (tmp_path / "comparison.md").read_text()
+    assert "## Per-hop latency" in markdown and "GET /api/v1/images/{id}" in markdown
+    summary = json.loads((tmp_path / "comparison.json").read_text())["summary"]
+    for variant in ("monolith", "microservices"):
+        assert summary[variant]["reads"]["throughput_rps"] > 0
+        assert summary[variant]["mixed"]["requests"] > 0
+    assert summary["hop"]["hops_per_request"] >= 2  # uploads and results behind the gateway
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return
+    assert sorted(p.name for p in tmp_path.glob("comparison-*.png")) == [
+        "comparison-latency.png", "comparison-resources.png", "comparison-throughput.png"]
