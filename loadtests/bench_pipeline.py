@@ -247,6 +247,16 @@ def scrape(url: str) -> list[tuple[str, dict, float]]:
     return [(s.name, s.labels, s.value) for family in text_string_to_metric_families(text) for s in family.samples]
 
 
+def recognition_mean_ms(url: str) -> float | None:
+    """Mean wall time of recognize() as the recognizing process reports it (twintag_recognition_duration_seconds)."""
+    totals = {"_sum": 0.0, "_count": 0.0}
+    for name, _labels, value in scrape(url):
+        for suffix in totals:
+            if name == f"twintag_recognition_duration_seconds{suffix}":
+                totals[suffix] += value
+    return round(1000 * totals["_sum"] / totals["_count"], 1) if totals["_count"] else None
+
+
 def queue_counts(url: str) -> dict[str, float]:
     """Jobs by status in the queue(s) a process reports (twintag_queue_jobs)."""
     counts: dict[str, float] = {}
@@ -387,6 +397,8 @@ def drain(stack: Stack, count: int, timeout: float, interval: float = 0.25) -> d
     window = end - first if first is not None else float("nan")
     return {"images": count, "finished": finished is not None, "dead": counts.get("dead", 0),
             "images_per_s": round(drained / window, 1) if drained else 0.0,
+            "wall_ms_per_image": round(1000 * window / drained, 1) if drained else None,
+            "recognize_mean_ms": recognition_mean_ms(url),
             "images_per_s_from_restart": round(over / (end - restarted), 1),
             "images_per_cpu_s": round(drained / cpu_used, 1) if drained and cpu_used > 0 else None,
             "cpu_seconds_per_image_ms": round(1000 * cpu_used / drained, 1) if drained else None,
@@ -461,6 +473,8 @@ def table(results: dict[str, dict]) -> str:
         ("drain, 1 core (images/s)", lambda r: f"{r['queue']['images_per_s']:.1f}"),
         ("drain per CPU-second (images)", lambda r: _num(r['queue']['images_per_cpu_s'])),
         ("CPU per image, whole stack (ms)", lambda r: _num(r['queue']['cpu_seconds_per_image_ms'])),
+        ("drain: wall per image (ms)", lambda r: _num(r['queue']['wall_ms_per_image'])),
+        ("drain: of which recognize() (ms)", lambda r: _num(r['queue']['recognize_mean_ms'])),
     ]
     names = list(results)
     lines = ["| figure | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]

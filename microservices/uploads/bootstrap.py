@@ -11,6 +11,7 @@ from shared.api.context import accept_request_id
 from shared.clients.recognition import RecognitionJobsClient
 from shared.db.engine import make_engine
 from shared.db.migrate import migrate
+from shared.http.client import retry_later_when_unavailable
 from shared.images.catalog import ImageCatalog, UploadLimits
 from shared.images.triggers import QueuedRecognitionTrigger
 from shared.queue.backoff import Backoff
@@ -21,8 +22,9 @@ from shared.settings import Settings
 from shared.storage.objects import LocalObjectStore
 
 OUTBOX = "recognition-outbox"
-# The relay keeps trying until recognition accepts: a long outage must not lose an upload.
-OUTBOX_MAX_ATTEMPTS = 10_000
+# While recognition is down the relay postpones rows without counting attempts; attempts only count real
+# refusals (a 4xx), which no retry can fix.
+OUTBOX_MAX_ATTEMPTS = 10
 
 
 @dataclass
@@ -40,7 +42,7 @@ class UploadsService:
     @cached_property
     def outbox(self) -> JobQueue:
         return JobQueue(self.engine, OUTBOX, max_attempts=OUTBOX_MAX_ATTEMPTS, lease_seconds=30,
-                        backoff=Backoff(base=0.5, cap=30.0))
+                        backoff=Backoff(base=0.5, cap=10.0))
 
     @cached_property
     def catalog(self) -> ImageCatalog:
@@ -53,7 +55,8 @@ class UploadsService:
 
         def deliver(job: Job) -> None:
             accept_request_id(job.payload.get("request_id"))
-            jobs.submit(job.payload)
+            with retry_later_when_unavailable():
+                jobs.submit(job.payload)
 
         return deliver
 

@@ -61,8 +61,10 @@ def register_error_handlers(app: Flask) -> None:
 def _is_database_outage(error: Exception) -> bool:
     """Tell a lost or refused database connection apart from a bug: the first is a 503, not a 500."""
     from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
 
     # SQLAlchemy wraps a driver error in the class of its DB-API category, so this also catches the
     # driver's subclasses: psycopg's ConnectionTimeout, CannotConnectNow ("starting up"), AdminShutdown...
-    return isinstance(error, (OperationalError, InterfaceError)) or (
+    # An exhausted connection pool is an overload, not a bug: also a 503.
+    return isinstance(error, (OperationalError, InterfaceError, PoolTimeout)) or (
         isinstance(error, DBAPIError) and error.connection_invalidated)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -13,6 +15,7 @@ from shared.domain.errors import DependencyTimeout, DependencyUnavailable
 from shared.http.breaker import CircuitBreaker
 from shared.http.problems import error_from_response
 from shared.queue.backoff import Backoff
+from shared.queue.jobs import RetryLater
 
 log = logging.getLogger("twintag.http")
 SAFE_METHODS = {"GET", "HEAD", "PUT", "DELETE"}  # idempotent by HTTP's definition, so retrying cannot duplicate
@@ -90,3 +93,12 @@ class ServiceClient:
         else:
             self.breaker.record_success()
         return response
+
+
+@contextmanager
+def retry_later_when_unavailable() -> Iterator[None]:
+    """In a queue handler: a dependency that is down or slow postpones the job instead of using up attempts."""
+    try:
+        yield
+    except (DependencyUnavailable, DependencyTimeout) as exc:
+        raise RetryLater(str(exc), delay=float(exc.retry_after or 1)) from exc

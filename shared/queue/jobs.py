@@ -7,11 +7,20 @@ from enum import StrEnum
 from typing import Any
 
 
+class RetryLater(Exception):  # noqa: N818 - it is a request to the worker, not an error
+    """Raised by a handler when a dependency is down: try again after `delay` without using up an attempt."""
+
+    def __init__(self, reason: str, delay: float):
+        super().__init__(reason)
+        self.delay = delay
+
+
 class Outcome(StrEnum):
     """What happened to a job after a worker handled it."""
 
     DONE = "done"
     RETRY = "retry"
+    POSTPONED = "postponed"  # a dependency was down: retried later, the attempt not counted
     DEAD = "dead"
     LOST = "lost"  # the lease had passed to another worker: our result did not count
 

@@ -90,6 +90,17 @@ class JobQueue:
             )
         return outcome if changed else Outcome.LOST
 
+    def postpone(self, job: Job, delay: float, reason: str) -> Outcome:
+        """Give the job back for a later try without counting this attempt (a dependency was down)."""
+        now = self.clock()
+        with self.engine.begin() as conn:
+            changed = self._cas(
+                conn, job.id, Status.LEASED, job.lease_token, status=Status.READY, lease_token=None,
+                locked_until=None, attempts=job.attempts - 1, run_after=now + max(delay, 0.0),
+                last_error=reason[:_MAX_ERROR_CHARS], updated_at=now,
+            )
+        return Outcome.POSTPONED if changed else Outcome.LOST
+
     def extend(self, job: Job, seconds: float | None = None) -> bool:
         """Push the lease deadline forward (a heartbeat); False if the lease was lost."""
         now = self.clock()

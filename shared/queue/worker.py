@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from shared.queue.backoff import Backoff
-from shared.queue.jobs import Job, Outcome
+from shared.queue.jobs import Job, Outcome, RetryLater
 from shared.queue.queue import JobQueue
 
 logger = logging.getLogger(__name__)
@@ -77,6 +77,9 @@ class Worker:
     def _handle(self, job: Job) -> Outcome:
         try:
             self.handler(job)
+        except RetryLater as wait:
+            logger.warning("job %s postponed %.1f s: %s", job.id, wait.delay, wait)
+            return self.queue.postpone(job, wait.delay, str(wait))
         except Exception as exc:
             logger.exception(
                 "job %s (queue %r, attempt %d) failed", job.id, job.queue, job.attempts

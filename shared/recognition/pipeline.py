@@ -10,7 +10,8 @@ from prometheus_client import Counter, Histogram
 
 from shared.api.context import accept_request_id, current_request_id
 from shared.domain.images import Image, ImageStatus
-from shared.queue.jobs import Job
+from shared.http.client import retry_later_when_unavailable
+from shared.queue.jobs import Job, RetryLater
 from shared.recognition.recognizer import Recognition, Recognizer
 
 log = logging.getLogger("twintag.recognition")
@@ -54,7 +55,11 @@ class RecognitionHandler:
         accept_request_id(job.payload.get("request_id"))
         image_id = str(job.payload.get("image_id", ""))
         try:
-            self._recognize(image_id)
+            with retry_later_when_unavailable():
+                self._recognize(image_id)
+        except RetryLater:
+            JOBS.labels("postponed").inc()
+            raise
         except Exception as exc:
             if job.attempts >= self.max_attempts:
                 JOBS.labels("failed").inc()

@@ -18,7 +18,7 @@ MULTIPART_OVERHEAD = 64 * 1024
 def base_app(name: str, version: str, *, checks: dict[str, Callable[[], None]], max_upload_bytes: int,
              collectors: Iterable = ()) -> Flask:
     """A Flask app with problem+json errors, request ids, JSON-logged metrics, /healthz, /readyz, /metrics."""
-    app = Flask(name)
+    app = Flask(name, static_folder=None)  # no implicit /static route: the edge serves assets
     app.config.update(MAX_CONTENT_LENGTH=max_upload_bytes + MULTIPART_OVERHEAD,
                       MAX_FORM_MEMORY_SIZE=64 * 1024, MAX_FORM_PARTS=16)
     register_error_handlers(app)

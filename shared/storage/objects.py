@@ -51,9 +51,10 @@ class LocalObjectStore:
     def put(self, key: str, data: bytes) -> None:
         """Write the whole object atomically; on a full disk leave nothing behind and raise StorageFull."""
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        tmp = None
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
@@ -61,7 +62,8 @@ class LocalObjectStore:
             os.replace(tmp, path)
             _fsync_dir(path.parent)
         except OSError as exc:
-            _remove_quietly(tmp)
+            if tmp is not None:
+                _remove_quietly(tmp)
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise StorageFull("The object store is out of space; nothing was stored.") from exc
             raise

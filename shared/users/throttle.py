@@ -13,7 +13,6 @@ from shared.db.types import UTCDateTime, utcnow
 from shared.domain.errors import TooManyRequests
 from shared.users.tables import LoginFailureRow
 
-
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 

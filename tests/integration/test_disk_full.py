@@ -101,9 +101,6 @@ def test_full_object_store_answers_507_leaves_nothing_and_recovers_once_space_is
         [image_id, retried.get_json()["id"]])
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "bug in LocalObjectStore.put: mkstemp (and mkdir) run outside the ENOSPC handler, so a disk that cannot "
-    "create one more file (out of inodes, or a full directory block) answers 500 instead of 507"))
 @pytest.mark.parametrize("small_disk", [["nr_inodes=4"]], indirect=True)  # root, objects/, images/, one image
 def test_a_disk_out_of_inodes_answers_507_too(client, auth, monolith):
     headers = auth.headers()

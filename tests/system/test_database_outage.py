@@ -22,6 +22,7 @@ CALL_TIMEOUT = httpx.Timeout(10.0)
 
 @pytest.fixture
 def stack(tmp_path, model_cache, postgres_url):
+    """The monolith under gunicorn on a fresh database of the shared cluster."""
     # A short lease: a job whose worker lost the database mid-job is claimed again soon after recovery.
     live = start_stack("monolith", tmp_path / "monolith", model_cache,
                        env={"TWINTAG_DATABASE_URL": postgres_url, "TWINTAG_RECOGNITION_LEASE_SECONDS": "8"})
@@ -81,6 +82,7 @@ def assert_unavailable(response: httpx.Response, elapsed: float) -> None:
 
 @pytest.fixture
 def user(stack):
+    """A registered user whose calls give up after 10 s."""
     user = ApiUser(stack.base_url)
     user.http.timeout = CALL_TIMEOUT
     yield user
@@ -96,6 +98,7 @@ def http(stack, user):
 
 @pytest.fixture
 def uploader(user):
+    """Uploads in the background from the start of the test to its end."""
     thread = Uploader(user)
     thread.start()
     yield thread

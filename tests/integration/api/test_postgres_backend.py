@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from monolith.app import create_app
 from monolith.bootstrap import bootstrap
-from shared.domain.errors import NotFound
 from shared.images.catalog import ImageCatalog, UploadLimits
 from shared.images.tables import ImageRow
 from shared.queue.tables import JobRow
@@ -63,9 +62,6 @@ def test_login_works_and_repeated_failures_are_throttled_with_429(auth):
     assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "bug in LoginThrottle.record_failure on PostgreSQL: a read-modify-write without a lock, so concurrent "
-    "failures for a new key collide on the primary key (500) and counts can be lost (more guesses than allowed)"))
 def test_concurrent_failed_logins_are_all_counted_and_never_500(app, auth, monolith):
     auth.register()
     start, statuses = threading.Barrier(8), []
@@ -121,9 +117,6 @@ def lose_the_commit_acknowledgement(session) -> None:
     raise OperationalError("COMMIT", {}, ConnectionError("server closed the connection unexpectedly"))
 
 
-@pytest.mark.xfail(strict=True, raises=NotFound, reason=(
-    "bug in ImageCatalog.accept: when the COMMIT itself fails its outcome is unknown, yet accept deletes the "
-    "bytes; if the row did commit, the client's retry with the same key gets an image without bytes"))
 def test_an_upload_whose_commit_outcome_is_unknown_keeps_its_bytes(monolith):
     event.listen(Session, "after_commit", lose_the_commit_acknowledgement)
     try:
