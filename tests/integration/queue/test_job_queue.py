@@ -184,3 +184,30 @@ def test_counts_report_every_status(engine: Engine, clock: FakeClock) -> None:
     queue.fail(dead, "boom")
     assert queue.counts() == {"ready": 1, "leased": 1, "done": 1, "dead": 1}
     assert leased.attempts == 1
+
+
+def test_a_postponed_job_comes_back_later_without_using_up_an_attempt(engine: Engine, clock: FakeClock) -> None:
+    queue = make_queue(engine, clock, max_attempts=2)
+    enqueue(queue, {"image": 3})
+    for _ in range(5):  # more postponements than attempts: a long outage of a dependency
+        [job] = queue.claim("worker-a")
+        assert queue.postpone(job, 10, "results is not reachable") is Outcome.POSTPONED
+        assert queue.claim("worker-a") == []
+        clock.advance(10)
+    [job] = queue.claim("worker-a")
+    assert job.attempts == 1
+    assert queue.complete(job) is True
+
+
+def test_a_worker_postpones_a_job_whose_handler_asks_to_retry_later(engine: Engine, clock: FakeClock) -> None:
+    from shared.queue.jobs import RetryLater
+    from shared.queue.worker import Worker
+
+    queue = make_queue(engine, clock, max_attempts=1)
+    enqueue(queue, {"image": 4})
+
+    def dependency_down(job):
+        raise RetryLater("uploads is not reachable", delay=3)
+
+    assert Worker(queue, dependency_down).run_once() == 1
+    assert queue.counts()["ready"] == 1 and queue.dead_jobs() == []
