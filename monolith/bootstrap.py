@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from shared.api.ports import PublicPorts
 from shared.auth.passwords import Passwords
@@ -15,7 +15,7 @@ from shared.auth.tokens import (
     jwks,
     load_or_create_signing_key,
 )
-from shared.db.engine import make_engine
+from shared.db.engine import make_engine, ping
 from shared.db.migrate import migrate
 from shared.images.catalog import ImageCatalog, UploadLimits
 from shared.images.triggers import QueuedRecognitionTrigger
@@ -73,7 +73,7 @@ class Monolith:
         verifier = TokenVerifier(self.public_keys, issuer=self.settings.token_issuer,
                                  audience=self.settings.token_audience)
         return PublicPorts(self.accounts, self.images, self.results, verifier.subject,
-                           readiness_checks={"database": self.check_database, "object_store": self.check_store})
+                           readiness_checks={"database": lambda: ping(self.engine), "object_store": self.check_store})
 
     def recognition_handler(self) -> RecognitionHandler:
         """The job handler, with the configured recognizer (built on first use: it loads a model)."""
@@ -86,10 +86,6 @@ class Monolith:
                                       clarifai_api_key=self.settings.clarifai_api_key or None)
         return RecognitionHandler(self.images, self.results, recognizer,
                                   max_attempts=self.settings.recognition_max_attempts)
-
-    def check_database(self) -> None:
-        with self.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
 
     def check_store(self) -> None:
         if not self.settings.object_store_dir.is_dir():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from shared.clients.results import ResultsDeliveryClient
 from shared.clients.uploads import UploadsRecognitionClient
@@ -43,10 +43,6 @@ class RecognitionService:
         return RecognitionHandler(UploadsRecognitionClient(self.runtime.client("uploads"), tokens),
                                   ResultsDeliveryClient(self.runtime.client("results"), tokens), recognizer,
                                   max_attempts=self.settings.recognition_max_attempts)
-
-    def check_database(self) -> None:
-        with self.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
 
 
 def bootstrap(settings: Settings) -> RecognitionService:

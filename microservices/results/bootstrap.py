@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from shared.db.engine import make_engine
 from shared.db.migrate import migrate
@@ -26,10 +26,6 @@ class ResultsService:
     @cached_property
     def index(self) -> ResultIndex:
         return ResultIndex(self.engine, LocalObjectStore(self.settings.object_store_dir))
-
-    def check_database(self) -> None:
-        with self.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
 
 
 def bootstrap(settings: Settings) -> ResultsService:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from shared.api.context import accept_request_id
 from shared.clients.recognition import RecognitionJobsClient
@@ -59,10 +59,6 @@ class UploadsService:
                 jobs.submit(job.payload)
 
         return deliver
-
-    def check_database(self) -> None:
-        with self.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
 
 
 def bootstrap(settings: Settings) -> UploadsService:

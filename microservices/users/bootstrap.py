@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from shared.auth.passwords import Passwords
 from shared.auth.service_auth import ServiceCredentials, parse_secrets
@@ -47,10 +47,6 @@ class UsersService:
         """The users service is the issuer: it checks user tokens with its own key, no HTTP needed."""
         return TokenVerifier(self.public_keys, issuer=self.settings.token_issuer,
                              audience=self.settings.token_audience)
-
-    def check_database(self) -> None:
-        with self.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
 
 
 def bootstrap(settings: Settings) -> UsersService:

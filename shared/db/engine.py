@@ -82,3 +82,9 @@ def _on_sqlite_begin(connection: Connection) -> None:
     # stay short; work marked READ_ONLY skips the queue (WAL readers never block).
     read_only = connection.get_execution_options().get("twintag_read_only", False)
     connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
+
+
+def ping(engine: Engine) -> None:
+    """A readiness check: the database answers a trivial query (raises if it does not)."""
+    with engine.connect().execution_options(**READ_ONLY) as connection:
+        connection.exec_driver_sql("SELECT 1")

@@ -10,6 +10,7 @@ from shared.auth.service_auth import ServiceTokens
 from shared.auth.tokens import TokenVerifier
 from shared.clients.users import UsersClient
 from shared.http.client import Dependency, ServiceClient, make_http_client
+from shared.service.auth import CallerChecks
 from shared.settings import Settings
 
 
@@ -45,6 +46,10 @@ class ServiceRuntime:
     def service_tokens(self) -> TokenVerifier:
         """Checks tokens that other services obtained for calling this one."""
         return TokenVerifier(self.users().jwks, issuer=self.settings.token_issuer, audience=self.name)
+
+    def caller_checks(self) -> CallerChecks:
+        """How this service checks its callers: users' tokens and other services' tokens for it."""
+        return CallerChecks(self.user_tokens().subject, self.service_tokens().subject)
 
     def outbound_tokens(self) -> ServiceTokens:
         """Obtains this service's own tokens for calling others."""
