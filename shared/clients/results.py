@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from shared.clients.forwarding import user_authorization
 from shared.domain.images import Tag, TagCount
 from shared.http.client import ServiceClient
@@ -31,7 +33,7 @@ class ResultsClient:
         return [TagCount(t["label"], t["count"]) for t in self._get("/v1/tags").json()["items"]]
 
     def forget(self, owner_id: str, image_id: str) -> None:
-        self.service.call("DELETE", f"/v1/results/{image_id}", auth=user_authorization())
+        self.service.call("DELETE", f"/v1/results/{quote(image_id, safe='')}", auth=user_authorization())
 
     def _get(self, path: str, **kwargs):
         return self.service.call("GET", path, auth=user_authorization(), **kwargs)

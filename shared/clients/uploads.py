@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import quote
 
 from shared.clients.forwarding import user_authorization
 from shared.domain.errors import NotFound
@@ -28,14 +29,15 @@ class UploadsClient:
 
     def accept(self, owner_id: str, data: bytes, filename: str | None, idempotency_key: str | None) -> Image:
         """Upload; retried on a lost connection only when an Idempotency-Key makes that safe."""
-        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        # Forwarded byte for byte (WSGI decoded it as latin-1); uploads checks it as the monolith does.
+        headers = {"Idempotency-Key": idempotency_key.encode("latin-1")} if idempotency_key else {}
         response = self.service.call("POST", "/v1/images", auth=user_authorization(), headers=headers,
                                      idempotent=bool(idempotency_key),
                                      files={"file": (filename or "image", data, "application/octet-stream")})
         return image_from_json(response.json(), owner_id)
 
     def get(self, owner_id: str, image_id: str) -> Image:
-        return image_from_json(self._get(f"/v1/images/{image_id}").json(), owner_id)
+        return image_from_json(self._get(f"/v1/images/{quote(image_id, safe='')}").json(), owner_id)
 
     def get_many(self, owner_id: str, image_ids: list[str]) -> list[Image]:
         if not image_ids:
@@ -49,11 +51,11 @@ class UploadsClient:
         return [image_from_json(item, owner_id) for item in self._get("/v1/images", params=params).json()["items"]]
 
     def content(self, owner_id: str, image_id: str) -> tuple[bytes, str]:
-        response = self._get(f"/v1/images/{image_id}/content")
+        response = self._get(f"/v1/images/{quote(image_id, safe='')}/content")
         return response.content, response.headers.get("Content-Type", "application/octet-stream")
 
     def delete(self, owner_id: str, image_id: str) -> None:
-        self.service.call("DELETE", f"/v1/images/{image_id}", auth=user_authorization())
+        self.service.call("DELETE", f"/v1/images/{quote(image_id, safe='')}", auth=user_authorization())
 
     def _get(self, path: str, **kwargs):
         return self.service.call("GET", path, auth=user_authorization(), **kwargs)

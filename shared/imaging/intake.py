@@ -21,6 +21,7 @@ _SIGNATURES = (
     (b"GIF87a", "GIF"),
     (b"GIF89a", "GIF"),
 )
+MAX_SIDE = 16_384  # WebP's own limit; longer sides are almost always hostile
 ACCEPTED_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 
 
@@ -59,23 +60,37 @@ def _decode(data: bytes, fmt: str, max_pixels: int) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            # Pillow merely warns about corrupt EXIF or tags pointing past the end: hostile input, refused as such.
-            warnings.simplefilter("error", UserWarning)
+            # Pillow warns (not raises) about corrupt EXIF or tags pointing past the end: that metadata is
+            # dropped by the re-encoding anyway, so the photo is kept.
+            warnings.simplefilter("ignore", UserWarning)
             image = Image.open(io.BytesIO(data), formats=[fmt])
-            width, height = image.size
-            if width * height > max_pixels:
-                raise UnprocessableImage(
-                    f"The image declares {width}x{height} pixels; the limit is {max_pixels} pixels.")
+            _check_dimensions(*image.size, max_pixels)
             image.load()
-            # Apply the camera's orientation before the EXIF is dropped; parsing that EXIF can fail too.
-            return ImageOps.exif_transpose(image)
     except UnprocessableImage:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise UnprocessableImage(f"The image is a decompression bomb: {exc}") from exc
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, UserWarning) as exc:
-        # Pillow reports truncated data, oversized text chunks, broken headers and corrupt EXIF with these.
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
+        # Pillow reports truncated data, oversized text chunks and broken headers with these.
         raise UnprocessableImage(f"The {fmt} data cannot be decoded: {exc}") from exc
+    return _upright(image)
+
+
+def _check_dimensions(width: int, height: int, max_pixels: int) -> None:
+    """Refuse huge canvases, and very long thin ones (cheap to send, slow to decode and re-encode)."""
+    if width * height > max_pixels or max(width, height) > MAX_SIDE:
+        raise UnprocessableImage(f"The image declares {width}x{height} pixels; the limits are {max_pixels} "
+                                 f"pixels and {MAX_SIDE} pixels per side.")
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """Apply the camera's orientation before the EXIF is dropped; a corrupt EXIF block is just dropped."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return ImageOps.exif_transpose(image)
+    except Exception:  # any failure to parse metadata we are about to discard must not cost the user the photo
+        return image
 
 
 def _encode(image: Image.Image, fmt: str) -> CleanImage:

@@ -77,6 +77,27 @@ def _header(rng: random.Random, data: bytes, magic: bytes) -> bytes:
     return bytes(buffer)
 
 
+def _size_fields(data: bytes) -> list[tuple[int, int]]:
+    """(offset, length) of the width and height each format declares up front."""
+    if data.startswith(MAGIC["PNG"]):
+        return [(16, 4), (20, 4)]  # IHDR
+    if data.startswith(b"GIF"):
+        return [(6, 2), (8, 2)]  # logical screen
+    if data.startswith(b"RIFF"):
+        return {b"VP8X": [(24, 3), (27, 3)], b"VP8 ": [(26, 2), (28, 2)]}.get(data[12:16], [(21, 4)])
+    frame = max(data.find(b"\xff\xc0"), data.find(b"\xff\xc2"))  # JPEG baseline or progressive SOF
+    return [(frame + 5, 2), (frame + 7, 2)] if frame > 0 else []
+
+
+def _dimensions(rng: random.Random, data: bytes, magic: bytes) -> bytes:
+    """Declare another width or height: zero, the maximum, or anything."""
+    buffer = bytearray(data)
+    for at, size in _size_fields(data):
+        if at + size <= len(buffer) and rng.random() < 0.7:
+            buffer[at:at + size] = rng.choice([bytes(size), b"\xff" * size, rng.randbytes(size)])
+    return bytes(buffer)
+
+
 def _garbage_after_magic(rng: random.Random, data: bytes, magic: bytes) -> bytes:
     return magic + rng.randbytes(rng.randint(0, 600))
 
@@ -85,12 +106,12 @@ def _append(rng: random.Random, data: bytes, magic: bytes) -> bytes:
     return data + rng.randbytes(rng.randint(1, 200))
 
 
-MUTATIONS = (_flip, _truncate, _duplicate, _header, _garbage_after_magic, _append)
+MUTATIONS = (_flip, _truncate, _duplicate, _header, _dimensions, _garbage_after_magic, _append)
 
 
 @st.composite
 def mutated_images(draw, fmt: str | None = None) -> bytes:
-    """A valid image after one to three mutations: flips, truncation, duplication, header edits, garbage."""
+    """A valid image after one to three mutations: flips, truncation, duplication, header and size edits, garbage."""
     fmt = fmt or draw(st.sampled_from(FORMATS))
     data = draw(valid_images(fmt))
     steps = draw(st.lists(st.tuples(st.sampled_from(MUTATIONS), st.integers(0, 2**32)), min_size=1, max_size=3))

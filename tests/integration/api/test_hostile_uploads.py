@@ -134,3 +134,16 @@ def test_jpeg_orientation_is_applied_and_exif_with_gps_is_removed(client, auth):
 def test_static_path_traversal_is_404(client):
     for path in ("/assets/../monolith.db", "/assets/..%2f..%2fetc%2fpasswd", "/static/../secret"):
         assert client.get(path).status_code == 404
+
+
+def test_a_photo_with_a_corrupt_exif_block_is_kept_without_its_exif(client, auth):
+    raw = encode(Image.new("RGB", (60, 40), "teal"), "JPEG", exif=b"Exif\x00\x00II*\x00" + b"\xff" * 40)
+    response = upload(client, auth.headers(), raw)
+    assert response.status_code == 202
+    assert (response.get_json()["width"], response.get_json()["height"]) == (60, 40)
+
+
+def test_a_long_thin_canvas_is_422_even_under_the_pixel_limit(client, auth):
+    response = upload(client, auth.headers(), png_with_declared_size(1, 20_000))
+    assert response.status_code == 422
+    assert "per side" in response.get_json()["detail"]

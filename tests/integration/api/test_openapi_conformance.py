@@ -8,9 +8,11 @@ import pytest
 import schemathesis
 import yaml
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR  # the OpenAPI 3.1 meta-schema
 
-from monolith.app import OPENAPI_PATH, create_app
+from monolith.app import create_app
 from monolith.bootstrap import prepare
+from shared.api.public import OPENAPI_PATH
 from shared.settings import settings_in
 from tests.support.app import AuthActions
 from tests.support.image_strategies import FORMATS, MEDIA_TYPES, valid_images
@@ -83,6 +85,7 @@ def test_the_app_serves_the_document_in_openapi_yaml(served):
 def test_the_document_is_a_valid_openapi_3_1_description():
     loaded = schemathesis.openapi.from_path(OPENAPI_PATH, config=CONFIG)
     assert loaded.raw_schema["openapi"].startswith("3.1.")
+    assert [error.message for error in OPENAPI_31_VALIDATOR.iter_errors(loaded.raw_schema)] == []
     operations = [result.ok() for result in loaded.get_all_operations()]  # .ok() raises on a broken operation
     assert {op.label for op in operations} == {f"{m.upper()} {p}" for m, p in documented(loaded.raw_schema)}
 
