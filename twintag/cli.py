@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from twintag import launcher
+from twintag import contracts, launcher, sla
 from twintag.stacks import DEFAULT_SERVICE_PORTS, microservices_stack, monolith_stack
 
 
@@ -65,6 +65,8 @@ def parser() -> argparse.ArgumentParser:
     rec.add_argument("--backend", default="efficientnet")
     rec.add_argument("--data-dir", default="data", help="where the built model is cached")
     rec.set_defaults(func=recognize)
+    contracts.add_parser(commands)
+    sla.add_parser(commands)
     return root
 
 
