@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install up test test-fast bench clean-data
+.PHONY: install up test test-fast bench compare clean-data
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "TwinTag needs Python 3.11 or newer")'
@@ -24,9 +24,13 @@ test: install  ## run every test tier (PostgreSQL, browser and Docker tiers skip
 test-fast: install  ## unit and integration tests only
 	$(BIN)/python -m pytest tests/unit tests/integration -m "not postgres"
 
-bench: install  ## print the benchmark figures recorded in docs/performance.md
+bench: install  ## print the benchmark figures recorded in docs/performance.md (about 4 minutes)
 	$(BIN)/python loadtests/bench_classify.py
 	$(BIN)/python loadtests/bench_queue.py
+	$(BIN)/python loadtests/bench_pipeline.py
+
+compare: install  ## both variants under the same load and CPU budget; writes reports/comparison.* (about 5 minutes)
+	$(BIN)/python loadtests/compare.py
 
 clean-data:  ## delete the local data directory (users, images, results)
 	rm -rf data

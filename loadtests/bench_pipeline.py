@@ -221,17 +221,23 @@ def memory(stack: Stack) -> dict:
     return {"total": total, "by_process": per_process}
 
 
-def cpu_seconds(stack: Stack) -> float:
-    """User + system CPU seconds used so far by every process of the stack."""
-    used = 0.0
-    for pid in stack.pids().values():
+def cpu_by_process(stack: Stack) -> dict[str, float]:
+    """User + system CPU seconds used so far by each process tree of the stack."""
+    used = {}
+    for name, pid in stack.pids().items():
+        used[name] = 0.0
         for process in tree(pid):
             try:
                 times = process.cpu_times()
             except psutil.NoSuchProcess:
                 continue
-            used += times.user + times.system
+            used[name] += times.user + times.system
     return used
+
+
+def cpu_seconds(stack: Stack) -> float:
+    """User + system CPU seconds used so far by every process of the stack."""
+    return sum(cpu_by_process(stack).values())
 
 
 def idle_cpu_percent(stack: Stack, seconds: float) -> float:
@@ -374,36 +380,55 @@ def wait_for_queue(url: str, status: str, count: int, timeout: float) -> bool:
     return False
 
 
+@dataclass
+class DrainWatch:
+    """What was seen while a queue drained: when the first and last jobs ended, and the CPU used by then."""
+
+    first: float | None = None
+    first_done: float = 0.0
+    finished: float | None = None
+    over: float = 0.0
+    dead: float = 0.0
+    cpu_at_first: dict[str, float] = field(default_factory=dict)
+
+
+def watch_drain(stack: Stack, url: str, count: int, deadline: float, interval: float) -> DrainWatch:
+    """Sample the queue gauge until `count` jobs are over (done or dead) or the deadline passes."""
+    seen = DrainWatch()
+    while time.monotonic() < deadline:
+        counts = queue_counts(url)
+        seen.over, seen.dead = counts.get("done", 0) + counts.get("dead", 0), counts.get("dead", 0)
+        now = time.monotonic()
+        if seen.over and seen.first is None:
+            seen.first, seen.first_done, seen.cpu_at_first = now, seen.over, cpu_by_process(stack)
+        if seen.over >= count:
+            seen.finished = now
+            break
+        time.sleep(interval)
+    return seen
+
+
 def drain(stack: Stack, count: int, timeout: float, interval: float = 0.25) -> dict:
     """Restart the (paused) recognizer with one thread and time how fast it empties the queue."""
     name = RECOGNIZER[stack.variant]
     restarted = time.monotonic()
     stack.restart(name, {"TWINTAG_RECOGNITION_THREADS": "1"})
     url = stack.url_of(name)
-    cpu_at_start, first, finished, first_done = cpu_seconds(stack), None, None, 0.0
-    while time.monotonic() - restarted < timeout:
-        counts = queue_counts(url)
-        over = counts.get("done", 0) + counts.get("dead", 0)
-        now = time.monotonic()
-        if over and first is None:
-            first, first_done, cpu_at_first = now, over, cpu_seconds(stack)
-        if over >= count:
-            finished = now
-            break
-        time.sleep(interval)
-    cpu_used = cpu_seconds(stack) - cpu_at_first if first is not None else float("nan")
-    end = finished or time.monotonic()
-    drained = (over - first_done) if first is not None else 0
-    window = end - first if first is not None else float("nan")
-    return {"images": count, "finished": finished is not None, "dead": counts.get("dead", 0),
-            "images_per_s": round(drained / window, 1) if drained else 0.0,
-            "wall_ms_per_image": round(1000 * window / drained, 1) if drained else None,
+    seen = watch_drain(stack, url, count, restarted + timeout, interval)
+    end = seen.finished or time.monotonic()
+    cpu_now = cpu_by_process(stack)
+    drained = seen.over - seen.first_done if seen.first is not None else 0
+    split = {n: (cpu_now[n] - seen.cpu_at_first.get(n, 0.0)) / drained for n in cpu_now} if drained else {}
+    per_image = sum(split.values())
+    return {"images": count, "finished": seen.finished is not None, "dead": seen.dead,
+            "images_per_s": round(drained / (end - seen.first), 1) if drained else 0.0,
+            "wall_ms_per_image": round(1000 * (end - seen.first) / drained, 1) if drained else None,
             "recognize_mean_ms": recognition_mean_ms(url),
-            "images_per_s_from_restart": round(over / (end - restarted), 1),
-            "images_per_cpu_s": round(drained / cpu_used, 1) if drained and cpu_used > 0 else None,
-            "cpu_seconds_per_image_ms": round(1000 * cpu_used / drained, 1) if drained else None,
-            "first_job_after_s": round(first - restarted, 2) if first else None,
-            "cpu_seconds_whole_drain": round(cpu_seconds(stack) - cpu_at_start, 2),
+            "images_per_s_from_restart": round(seen.over / (end - restarted), 1),
+            "images_per_cpu_s": round(1 / per_image, 1) if per_image > 0 else None,
+            "cpu_seconds_per_image_ms": round(1000 * per_image, 1) if drained else None,
+            "cpu_ms_per_image_by_process": {n: round(1000 * c, 1) for n, c in split.items()},
+            "first_job_after_s": round(seen.first - restarted, 2) if seen.first else None,
             "load_average": load_average()}
 
 
@@ -431,7 +456,7 @@ def bench_variant(variant: str, scratch: Path, model_cache: Path, images: list[b
                   say: Callable[[str], None]) -> dict:
     """(a) start-up, (b) idle memory, (c) upload -> tags latency, (d) queue drain rate of one variant."""
     say(f"{variant}: starting (load {load_average()})")
-    stack, startup = start_stack(variant, scratch / variant, model_cache)
+    stack, startup = start_stack(variant, scratch / variant, model_cache, env=dict(args.env))
     try:
         cold = memory(stack)
         first = warm_up(stack.base_url, images)
@@ -486,10 +511,14 @@ def _num(value) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """Keeps the description's line breaks and shows each option's default."""
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line options (--quick shrinks every phase to a few seconds)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--variant", default="both", choices=[*VARIANTS, "both"])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
+    parser.add_argument("--variant", default="both", choices=[*VARIANTS, "both"], help="which variant(s) to run")
     parser.add_argument("--rate", type=float, default=5.0, help="uploads per second in the latency phase")
     parser.add_argument("--seconds", type=float, default=30.0, help="length of the latency phase")
     parser.add_argument("--poll", type=float, default=0.05, help="seconds between polls of an uploaded image")
@@ -499,7 +528,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--drain-timeout", type=float, default=90.0, help="give up draining after this long")
     parser.add_argument("--idle-seconds", type=float, default=5.0, help="how long idle CPU is measured")
     parser.add_argument("--model-cache", type=Path, default=None, help="reuse a built model (default: a temp dir)")
-    parser.add_argument("--out", type=Path, default=REPORTS / "pipeline.json")
+    parser.add_argument("--env", action="append", default=[], type=lambda kv: tuple(kv.split("=", 1)),
+                        metavar="KEY=VALUE", help="extra environment for every process in phases a-c (repeatable)")
+    parser.add_argument("--out", type=Path, default=REPORTS / "pipeline.json", help="the JSON report")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 2 uploads/s for 3 s, 10 drained images")
     args = parser.parse_args(argv)
     if args.quick:
@@ -528,6 +559,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\n{report['machine']['cpus']} cpus, load average {report['machine']['load_average']} at start, "
           f"{report['load_average_end']} at end")
     print(table(report["variants"]))
+    for variant, result in report["variants"].items():
+        split = ", ".join(f"{k} {v:.1f}" for k, v in result["queue"]["cpu_ms_per_image_by_process"].items())
+        print(f"{variant}: CPU ms per drained image by process: {split}")
     if "idle_rss_ratio_microservices_to_monolith" in report:
         print(f"idle RSS microservices/monolith = {report['idle_rss_ratio_microservices_to_monolith']:.2f}, "
               f"both together {report['idle_rss_both_mib']:.0f} MiB")

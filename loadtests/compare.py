@@ -29,8 +29,10 @@ import httpx  # noqa: E402
 from loadtests.bench_pipeline import (  # noqa: E402
     REPORTS,
     VARIANTS,
+    HelpFormatter,
     Stack,
     api_client,
+    cpu_by_process,
     cpu_seconds,
     idle_cpu_percent,
     load_average,
@@ -157,29 +159,31 @@ def per_hop(stack: Stack, headers: dict, image_id: str, *, requests: int, cpu: i
     with on_cpu(cpu), httpx.Client(timeout=5.0) as client:
         for _ in range(HOP_WARM_UP):
             client.get(url, headers=headers).raise_for_status()
-        before = all_route_times(stack)
+        before, cpu_before = all_route_times(stack), cpu_by_process(stack)
         timings = []
         for _ in range(requests):
             started = time.perf_counter()
             client.get(url, headers=headers).raise_for_status()
             timings.append(1000 * (time.perf_counter() - started))
-        after = all_route_times(stack)
+        cpu_after, after = cpu_by_process(stack), all_route_times(stack)
+    cpu = {name: round(1000 * (cpu_after[name] - cpu_before[name]) / requests, 2) for name in cpu_after}
     routes = {}
     for key, (count, total) in after.items():
         old_count, old_total = before.get(key, [0.0, 0.0])
         if count > old_count:
             routes[" ".join(key)] = {"calls_per_request": round((count - old_count) / requests, 2),
                                      "mean_ms": round(1000 * (total - old_total) / (count - old_count), 3)}
-    return summarize_hop(stack.variant, timings, routes)
+    return summarize_hop(stack.variant, timings, routes, cpu)
 
 
-def summarize_hop(variant: str, timings: list[float], routes: dict) -> dict:
+def summarize_hop(variant: str, timings: list[float], routes: dict, cpu: dict[str, float]) -> dict:
     """Client p50/p95 and, from /metrics, the entry process's time and the time spent inside other services."""
     entry = ENTRY[variant]
     entry_key = f"{entry} GET {PUBLIC_ROUTE}"
     downstream = {k: v for k, v in routes.items() if not k.startswith(f"{entry} ")}
     return {"requests": len(timings), "client_p50_ms": round(percentile(timings, 50), 3),
             "client_p95_ms": round(percentile(timings, 95), 3), "client_mean_ms": round(statistics.fmean(timings), 3),
+            "client_min_ms": round(min(timings), 3), "cpu_ms_per_request": cpu,
             "entry_mean_ms": routes.get(entry_key, {}).get("mean_ms"),
             "hops": round(sum(v["calls_per_request"] for v in downstream.values()), 2),
             "downstream_ms_per_request": round(sum(v["calls_per_request"] * v["mean_ms"]
@@ -193,12 +197,19 @@ def hop_overhead(hops: dict[str, list[dict]]) -> dict:
     gateway = statistics.median(h["client_p50_ms"] for h in hops["microservices"])
     count = statistics.median(h["hops"] for h in hops["microservices"]) or 1
     entry = statistics.median(h["entry_mean_ms"] or 0 for h in hops["microservices"])
+    floor = {v: statistics.median(h["client_min_ms"] for h in hops[v]) for v in VARIANTS}
+    cpu = {v: statistics.median(sum(h["cpu_ms_per_request"].values()) for h in hops[v]) for v in VARIANTS}
     inside = statistics.median(h["downstream_ms_per_request"] for h in hops["microservices"])
     return {"monolith_client_p50_ms": round(mono, 3), "gateway_client_p50_ms": round(gateway, 3),
             "hops_per_request": count,
             "added_p50_per_hop_ms": round((gateway - mono) / count, 3),
             "gateway_mean_ms": round(entry, 3), "services_mean_ms_sum": round(inside, 3),
-            "gateway_minus_services_per_hop_ms": round((entry - inside) / count, 3)}
+            "gateway_minus_services_per_hop_ms": round((entry - inside) / count, 3),
+            "monolith_client_min_ms": floor["monolith"], "gateway_client_min_ms": floor["microservices"],
+            "added_min_per_hop_ms": round((floor["microservices"] - floor["monolith"]) / count, 3),
+            "monolith_cpu_ms_per_request": round(cpu["monolith"], 2),
+            "microservices_cpu_ms_per_request": round(cpu["microservices"], 2),
+            "added_cpu_per_hop_ms": round((cpu["microservices"] - cpu["monolith"]) / count, 2)}
 
 
 # --- one run of one variant ---------------------------------------------------------------------------------------
@@ -342,7 +353,14 @@ def markdown(report: dict) -> str:
               f"| **added p50 per hop** = (gateway − monolith) / calls | **{h['added_p50_per_hop_ms']:.2f}** |",
               f"| gateway handler mean (its /metrics) | {h['gateway_mean_ms']:.2f} |",
               f"| sum of service handler means on the path | {h['services_mean_ms_sum']:.2f} |",
-              f"| (gateway − services) / calls | {h['gateway_minus_services_per_hop_ms']:.2f} |", "",
+              f"| (gateway − services) / calls | {h['gateway_minus_services_per_hop_ms']:.2f} |",
+              f"| fastest request: monolith / gateway | {h['monolith_client_min_ms']:.2f} / "
+              f"{h['gateway_client_min_ms']:.2f} |",
+              f"| added per hop, from the fastest requests (a floor without contention) | "
+              f"{h['added_min_per_hop_ms']:.2f} |",
+              f"| CPU per request, whole stack: monolith / microservices | {h['monolith_cpu_ms_per_request']:.2f} / "
+              f"{h['microservices_cpu_ms_per_request']:.2f} |",
+              f"| added CPU per hop | {h['added_cpu_per_hop_ms']:.2f} |", "",
               "Routes seen during the per-hop runs (calls per request, mean ms from each process's histogram): "
               + "; ".join(f"`{k}` {v['calls_per_request']}× {v['mean_ms']:.2f} ms"
                           for r in report["runs"] if r["variant"] == "microservices" and r["run"] == 0
@@ -396,24 +414,26 @@ def charts(report: dict, out_dir: Path) -> list[str]:
     colours = {"monolith": "#4c72b0", "microservices": "#dd8452"}
     panels = {
         "throughput": [("reads req/s", lambda v: s[v]["reads"]["throughput_rps"]),
+                       ("reads req per CPU-s", lambda v: s[v]["reads"]["requests_per_cpu_second"]),
                        ("mixed req/s", lambda v: s[v]["mixed"]["throughput_rps"])],
-        "latency": [(f"reads {q}", lambda v, q=q: s[v]["reads"]["endpoints"][READ_NAME][f"{q}_ms"])
-                    for q in ("p50", "p95", "p99")]
-        + [(f"upload→tags {q}", lambda v, q=q: s[v]["mixed"]["endpoints"].get("upload -> tags", {}).get(
+        "latency": [("1-user GET p50 (ms)", lambda v: s["hop"]["gateway_client_p50_ms" if v == "microservices"
+                                                           else "monolith_client_p50_ms"]),
+                    *[(f"reads {q} (ms)", lambda v, q=q: s[v]["reads"]["endpoints"][READ_NAME][f"{q}_ms"])
+                      for q in ("p50", "p95", "p99")]]
+        + [(f"upload→tags {q} (ms)", lambda v, q=q: s[v]["mixed"]["endpoints"].get("upload -> tags", {}).get(
             f"{q}_ms", 0)) for q in ("p50", "p95")],
         "resources": [("CPU ms/request reads", lambda v: s[v]["reads"]["cpu_ms_per_request"]),
                       ("CPU ms/request mixed", lambda v: s[v]["mixed"]["cpu_ms_per_request"]),
-                      ("idle RSS /100 MiB", lambda v: s[v]["idle_rss_mib"] / 100),
-                      ("idle PSS /100 MiB", lambda v: s[v]["idle_pss_mib"] / 100)],
+                      ("idle RSS (MiB)", lambda v: s[v]["idle_rss_mib"]),
+                      ("idle PSS (MiB)", lambda v: s[v]["idle_pss_mib"])],
     }
     for name, bars in panels.items():
-        figure, axes = plt.subplots(figsize=(8, 4))
-        for offset, variant in enumerate(VARIANTS):
-            xs = [i + (offset - 0.5) * 0.38 for i in range(len(bars))]
-            axes.bar(xs, [value(variant) for _, value in bars], width=0.38, label=variant, color=colours[variant])
-        axes.set_xticks(range(len(bars)), [label for label, _ in bars], fontsize=8)
-        axes.set_title(f"{name}: monolith vs microservices, server on one CPU")
-        axes.legend()
+        figure, axes = plt.subplots(1, len(bars), figsize=(2.4 * len(bars) + 1, 3.6), squeeze=False)
+        for ax, (label, value) in zip(axes[0], bars, strict=True):
+            ax.bar(range(len(VARIANTS)), [value(v) for v in VARIANTS], color=[colours[v] for v in VARIANTS])
+            ax.set_xticks(range(len(VARIANTS)), ["mono", "micro"])
+            ax.set_title(label, fontsize=9)
+        figure.suptitle(f"{name}: monolith vs microservices, server pinned to one CPU", fontsize=10)
         figure.tight_layout()
         path = out_dir / f"comparison-{name}.png"
         figure.savefig(path, dpi=100)
@@ -442,14 +462,11 @@ def print_table(summary: dict) -> None:
         print(f"| {label} | {x:.2f} | {y:.2f} | {ratio(y, x)} |")
     print(f"added p50 per gateway -> service hop: {hop['added_p50_per_hop_ms']:.2f} ms "
           f"({hop['hops_per_request']:.0f} calls per request); gateway − services per hop (/metrics means): "
-          f"{hop['gateway_minus_services_per_hop_ms']:.2f} ms")
+          f"{hop['gateway_minus_services_per_hop_ms']:.2f} ms; from the fastest requests: "
+          f"{hop['added_min_per_hop_ms']:.2f} ms; added CPU per hop: {hop['added_cpu_per_hop_ms']:.2f} ms")
 
 
 # --- command line -------------------------------------------------------------------------------------------------
-
-
-class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    """Keeps the description's line breaks and shows each option's default."""
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -468,6 +485,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out-dir", type=Path, default=REPORTS, help="where the reports and charts are written")
     parser.add_argument("--no-charts", action="store_true", help="skip the PNG charts")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 1 run, 4 s per scenario, 50 hop GETs")
+    parser.add_argument("--render-only", action="store_true",
+                        help="measure nothing: rewrite comparison.md and the charts from OUT_DIR/comparison.json")
     args = parser.parse_args(argv)
     if args.quick:
         args.runs, args.reads_seconds, args.mixed_seconds, args.hop_requests, args.idle_seconds = 1, 4.0, 4.0, 50, 1.0
@@ -479,6 +498,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     """Run every variant `runs` times, alternating, then write the Markdown, JSON and chart reports."""
     args = parse_args(argv)
+    if args.render_only:
+        write_reports(json.loads((args.out_dir / "comparison.json").read_text()), args)
+        return
     say = lambda line: print(f"compare: {line}", flush=True)  # noqa: E731
     images, runs = sample_images(), []
     started_at = machine()
@@ -488,16 +510,21 @@ def main(argv: list[str] | None = None) -> None:
         for run in range(args.runs):
             order = VARIANTS if run % 2 == 0 else tuple(reversed(VARIANTS))
             runs += [run_variant(variant, run, args, workdir, images, say) for variant in order]
-    report = {"command": "python loadtests/compare.py " + " ".join(sys.argv[1:] if argv is None else argv),
-              "machine": started_at, "load_average_end": load_average(),
-              "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
-              "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-              "runs": runs, "summary": summarize(runs)}
+    write_reports({"command": " ".join(["python loadtests/compare.py", *(sys.argv[1:] if argv is None else argv)]),
+                   "machine": started_at, "load_average_end": load_average(),
+                   "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
+                   "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+                   "runs": runs}, args)
+
+
+def write_reports(report: dict, args: argparse.Namespace) -> None:
+    """Summarize the runs, then write comparison.json, comparison.md and the charts, and print the table."""
+    report["summary"] = summarize(report["runs"])
     args.out_dir.mkdir(parents=True, exist_ok=True)
     report["charts"] = [] if args.no_charts else charts(report, args.out_dir)
     (args.out_dir / "comparison.json").write_text(json.dumps(report, indent=2) + "\n")
     (args.out_dir / "comparison.md").write_text(markdown(report))
-    print(f"\nload average {started_at['load_average']} at start, {report['load_average_end']} at end")
+    print(f"\nload average {report['machine']['load_average']} at start, {report['load_average_end']} at end")
     print_table(report["summary"])
     print(f"wrote {args.out_dir / 'comparison.md'}, comparison.json and {len(report['charts'])} chart(s)")
 

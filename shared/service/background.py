@@ -32,6 +32,9 @@ class BackgroundWorkers:
 
     def _start_workers(self) -> None:
         handler = self.build_handler()
+        recognizer = getattr(handler, "recognizer", None)
+        if hasattr(recognizer, "warm_up"):
+            recognizer.warm_up()  # load the model before the first job, not during it
         for number in range(self.count):
             worker = Worker(self.queue, handler, poll_interval=self.poll_interval)
             thread = threading.Thread(target=worker.run, args=(self.stop_event,), daemon=True,
