@@ -5,7 +5,9 @@
 # debootstrap from the Debian mirror apt already uses, and PostgreSQL is built on top of it from
 # docker/postgres/. Idempotent: a second run only checks that everything is there (a few seconds).
 #
-# Usage (from .ci/run):  eval "$(.ci/docker-setup.sh)"
+# Usage (from .ci/run; a plain assignment stops the run under set -e when this fails, `eval "$(...)"` would not):
+#   docker_env=$(.ci/docker-setup.sh)
+#   eval "$docker_env"
 # Progress goes to stderr; stdout carries only the `export` lines for eval:
 #   TWINTAG_PYTHON_IMAGE  the Python base image the Dockerfiles build FROM (ARG PYTHON_IMAGE)
 #   POSTGRES_IMAGE        the PostgreSQL image docker-compose.yml runs
@@ -26,6 +28,7 @@ command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2
 command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
 if ((${#missing[@]})); then
   say "installing ${missing[*]}"
+  apt-get update -qq
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 

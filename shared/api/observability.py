@@ -31,6 +31,7 @@ REQUEST_SECONDS = Histogram(
 
 
 access_log = logging.getLogger("twintag.access")
+PROBES = {"/healthz", "/readyz", "/metrics"}
 
 
 class RequestIdFilter(logging.Filter):
@@ -67,7 +68,8 @@ def instrument(app: Flask, service: str, extra_collectors=()) -> None:
         route = request.url_rule.rule if request.url_rule else "unmatched"
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
         REQUEST_SECONDS.labels(service, request.method, route, str(response.status_code)).observe(elapsed)
-        access_log.info("%s %s %s", request.method, request.path, response.status_code,
+        level = logging.DEBUG if route in PROBES else logging.INFO  # health probes every few seconds are noise
+        access_log.log(level, "%s %s %s", request.method, request.path, response.status_code,
                         extra={"route": route, "status": response.status_code, "duration_ms": round(1000 * elapsed, 2)})
         return response
 
