@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from shared.queue.queue import JobQueue
-from shared.queue.worker import Handler, Worker
+from shared.queue.worker import Handler, start_workers
 
 log = logging.getLogger("twintag.background")
 
@@ -35,12 +35,8 @@ class BackgroundWorkers:
         recognizer = getattr(handler, "recognizer", None)
         if hasattr(recognizer, "warm_up"):
             recognizer.warm_up()  # load the model before the first job, not during it
-        for number in range(self.count):
-            worker = Worker(self.queue, handler, poll_interval=self.poll_interval)
-            thread = threading.Thread(target=worker.run, args=(self.stop_event,), daemon=True,
-                                      name=f"{self.queue.name}-{number}")
-            thread.start()
-            self.threads.append(thread)
+        self.threads += start_workers(self.queue, handler, count=self.count, stop=self.stop_event,
+                                      poll_interval=self.poll_interval)
         log.info("started %d worker thread(s) on queue %s", self.count, self.queue.name)
 
     def stop(self, timeout: float = 10.0) -> None:
