@@ -34,7 +34,8 @@ def test_bench_pipeline_quick_prints_a_table_and_writes_its_report(tmp_path, mod
     assert monolith["startup_s"] > 0
     assert monolith["memory_idle"]["total"]["rss"] > 0
     assert monolith["upload_to_tags"]["done"] == monolith["upload_to_tags"]["uploads"]
-    assert monolith["queue"]["finished"] and monolith["queue"]["images_per_s"] > 0
+    # A quick run's few jobs can all end between two samples, so only the rate since the restart is certain.
+    assert monolith["queue"]["finished"] and monolith["queue"]["images_per_s_from_restart"] > 0
 
 
 def test_compare_quick_prints_a_table_and_writes_its_reports(tmp_path, model_cache):
