@@ -7,12 +7,10 @@ users check tokens with the in-memory test key of contract test mode (contracts/
 from __future__ import annotations
 
 import importlib
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask
-from werkzeug.serving import make_server
 
 from contracts.provider_states.keys import TestKeys
 from shared.service.auth import AUTH_EXTENSION
@@ -49,18 +47,3 @@ def build(name: str, data_dir: Path, *, test_key: bool = True, **changes) -> Bui
     if test_key and name != "users":  # users checks tokens with its own key, no JWKS fetch
         app.extensions[AUTH_EXTENSION] = keys.caller_checks(name)
     return BuiltService(name, app, service, keys)
-
-
-class LoopbackServer:
-    """A WSGI app served on 127.0.0.1 from a thread, for code that must reach it over real HTTP."""
-
-    def __init__(self, app):
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)

@@ -21,7 +21,10 @@ from hypothesis import HealthCheck, settings
 from microservices.gateway import VERSION
 from microservices.gateway.app import create_app
 from shared.settings import settings_in
-from tests.contracts.openapi_support import (
+from tests.contracts.services import build
+from tests.support.app import AuthActions
+from tests.support.loopback import LoopbackServer
+from tests.support.openapi import (
     CONFIG,
     LateApp,
     documented,
@@ -29,8 +32,6 @@ from tests.contracts.openapi_support import (
     map_query,
     register_image_media_types,
 )
-from tests.contracts.services import LoopbackServer, build
-from tests.support.app import AuthActions
 
 pytestmark = pytest.mark.contracts
 DOCUMENT = Path(__file__).resolve().parents[2] / "microservices" / "gateway" / "openapi.yaml"

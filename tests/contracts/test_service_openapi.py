@@ -15,7 +15,8 @@ import schemathesis
 import yaml
 from hypothesis import HealthCheck, settings
 
-from tests.contracts.openapi_support import (
+from tests.contracts.services import build
+from tests.support.openapi import (
     CONFIG,
     LateApp,
     documented,
@@ -23,7 +24,6 @@ from tests.contracts.openapi_support import (
     map_query,
     register_image_media_types,
 )
-from tests.contracts.services import build
 
 pytestmark = pytest.mark.contracts
 ROOT = Path(__file__).resolve().parents[2]

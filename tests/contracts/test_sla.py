@@ -12,7 +12,7 @@ import yaml
 from monolith.app import create_app
 from monolith.bootstrap import prepare
 from shared.settings import settings_in
-from tests.contracts.services import LoopbackServer
+from tests.support.loopback import LoopbackServer
 from twintag import sla
 
 pytestmark = pytest.mark.contracts

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import importlib
-import threading
 from collections.abc import Iterator
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask
-from werkzeug.serving import make_server
 
 from shared.auth.service_auth import SERVICE_SUBJECT_PREFIX
 from shared.auth.tokens import TokenIssuer, TokenVerifier, jwks
 from shared.domain.ids import new_id
 from shared.service.auth import AUTH_EXTENSION, CallerChecks
 from shared.settings import settings_in
+from tests.support.loopback import LoopbackServer
 
 
 class Keys:
@@ -82,21 +81,6 @@ def build_service(tmp_path, keys):
         service.engine.dispose()
         if hasattr(service, "runtime"):
             service.runtime.close()
-
-
-class LoopbackServer:
-    """A WSGI app served on 127.0.0.1 from a thread, for code that must reach it over real HTTP."""
-
-    def __init__(self, app, port: int = 0):
-        self.server = make_server("127.0.0.1", port, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 import schemathesis
 import yaml
@@ -15,32 +13,12 @@ from monolith.bootstrap import prepare
 from shared.api.public import OPENAPI_PATH
 from shared.settings import settings_in
 from tests.support.app import AuthActions
-from tests.support.image_strategies import FORMATS, MEDIA_TYPES, valid_images
+from tests.support.openapi import CONFIG, LateApp, documented, flask_routes, map_query, register_image_media_types
 
 OPENAPI_URL = "/api/v1/openapi.json"
-# A fixed seed and deterministic generation: CI sends the same requests on every run. The tests send a real token
-# themselves, so schemathesis generates no Authorization; unknown parameters are ignored by design; too many form
-# parts is a 413 (Werkzeug's MAX_FORM_PARTS), which rejects a broken request as surely as a 422.
-REJECTED = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
-CONFIG = schemathesis.Config.from_dict({
-    "seed": 20240601,
-    "generation": {"deterministic": True, "with-security-parameters": False, "allow-extra-parameters": False},
-    "checks": {"negative_data_rejection": {"expected-statuses": REJECTED}},
-})
-VERBS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
-
-for _fmt in FORMATS:  # the upload's `encoding` names these types: send real images of each, not random bytes
-    schemathesis.openapi.media_type(MEDIA_TYPES[_fmt], valid_images(_fmt))
-
-
-class LateApp:
-    """A WSGI app that forwards to the module's monolith, which a fixture builds later in a temp dir."""
-
-    target = None
-
-    def __call__(self, environ, start_response):
-        return self.target(environ, start_response)
-
+# CONFIG (tests/support/openapi.py): a fixed seed and deterministic generation, so CI sends the same requests on
+# every run; no generated Authorization (the tests send a real token); unknown parameters are ignored by design.
+register_image_media_types()  # the upload's `encoding` names these types: send real images, not random bytes
 
 MONOLITH = LateApp()
 # The very file the app serves (test_the_app_serves_the_document_in_openapi_yaml), loaded at import so that each
@@ -48,13 +26,7 @@ MONOLITH = LateApp()
 # (pytest 9 removed the Item._nodeid that schemathesis.pytest.from_fixture rewrites, so no fixture-loaded schema.)
 schema = schemathesis.openapi.from_path(OPENAPI_PATH, config=CONFIG)
 schema.app = MONOLITH
-
-
-@schema.hook
-def map_query(context, query):
-    """JSON Schema counts 5.0 as an integer, but a query string spells that limit 5."""
-    limit = (query or {}).get("limit")
-    return {**query, "limit": int(limit)} if isinstance(limit, float) and limit.is_integer() else query
+schema.hook(map_query)
 
 
 @pytest.fixture(scope="module")
@@ -88,20 +60,6 @@ def test_the_document_is_a_valid_openapi_3_1_description():
     assert [error.message for error in OPENAPI_31_VALIDATOR.iter_errors(loaded.raw_schema)] == []
     operations = [result.ok() for result in loaded.get_all_operations()]  # .ok() raises on a broken operation
     assert {op.label for op in operations} == {f"{m.upper()} {p}" for m, p in documented(loaded.raw_schema)}
-
-
-def flask_routes(app) -> set[tuple[str, str]]:
-    """(method, /path/{param}) for every Flask rule, HEAD and OPTIONS left out."""
-    routes = set()
-    for rule in app.url_map.iter_rules():
-        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
-        routes |= {(method.lower(), path) for method in rule.methods - {"HEAD", "OPTIONS"}}
-    return routes
-
-
-def documented(document: dict) -> set[tuple[str, str]]:
-    """(method, path) for every operation in the document."""
-    return {(method, path) for path, item in document["paths"].items() for method in item if method in VERBS}
 
 
 def test_every_api_route_is_documented_and_every_documented_operation_is_served(served):

@@ -9,7 +9,7 @@ import schemathesis
 from tests.support.image_strategies import FORMATS, MEDIA_TYPES, valid_images
 
 VERBS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
-# As for the public API (tests/integration/api/test_openapi_conformance.py): fixed seed, deterministic generation,
+# Shared by every schemathesis test (the public API and each service): fixed seed, deterministic generation,
 # no generated Authorization (the tests send real tokens), and these statuses count as rejecting bad input.
 REJECTED = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
 CONFIG = schemathesis.Config.from_dict({
