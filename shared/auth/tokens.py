@@ -6,7 +6,9 @@ import base64
 import hashlib
 import json
 import os
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,7 @@ from shared.domain.errors import Unauthorized
 
 ALGORITHMS = ["EdDSA"]  # fixed: never taken from the token's header
 REFRESH_SECONDS = 30
+VERIFIED_CACHE_SIZE = 512
 
 
 def load_or_create_signing_key(path: Path) -> Ed25519PrivateKey:
@@ -87,6 +90,8 @@ class TokenVerifier:
         self._keys: dict | None = None
         self._loaded_at = 0.0
         self.issuer, self.audience, self.leeway = issuer, audience, leeway
+        self._verified: OrderedDict[str, tuple[str, int]] = OrderedDict()  # token -> (subject, exp)
+        self._verified_lock = threading.Lock()
 
     def _key(self, kid: str | None):
         # Keys are fetched on first use and again when an unknown key id shows up (rotation),
@@ -98,7 +103,21 @@ class TokenVerifier:
         return self._keys.get(kid)
 
     def subject(self, token: str) -> str:
-        """Return the token's subject, or raise Unauthorized."""
+        """Return the token's subject, or raise Unauthorized; a token already verified is only checked for expiry."""
+        with self._verified_lock:
+            known = self._verified.get(token)
+        if known is not None and known[1] + self.leeway > time.time():
+            return known[0]
+        subject, expires = self._verify(token)
+        with self._verified_lock:
+            # Every hop of a request checks the same token again: remembering a few hundred verified tokens
+            # saves a signature check per call. The signature of a given token string cannot change.
+            self._verified[token] = (subject, expires)
+            while len(self._verified) > VERIFIED_CACHE_SIZE:
+                self._verified.popitem(last=False)
+        return subject
+
+    def _verify(self, token: str) -> tuple[str, int]:
         try:
             key = self._key(jwt.get_unverified_header(token).get("kid"))
             if key is None:
@@ -109,4 +128,4 @@ class TokenVerifier:
             raise Unauthorized("The token has expired; log in again.") from exc
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"The token is not valid: {exc}") from exc
-        return claims["sub"]
+        return claims["sub"], int(claims["exp"])
