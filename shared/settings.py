@@ -38,6 +38,7 @@ class Settings:
     recognition_url: str = "http://127.0.0.1:8103"
     results_url: str = "http://127.0.0.1:8104"
     http_timeout: float = 5.0
+    gateway_tag_cache: int = 4096  # finished images whose tags the gateway remembers; 0 asks results every time
     service_secret: str = ""
     service_secrets: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shared.api.ports import PublicPorts
+from shared.clients.cached_results import CachedResults
 from shared.clients.results import ResultsClient
 from shared.clients.uploads import UploadsClient
 from shared.service.runtime import ServiceRuntime
@@ -22,9 +23,11 @@ class Gateway:
         """The public API's ports, each one a service over HTTP (compare monolith/bootstrap.py)."""
         runtime = self.runtime
         checks = {name: runtime.ping(name) for name in ("users", "uploads", "results")}  # what it calls
-        return PublicPorts(runtime.users(), UploadsClient(runtime.client("uploads")),
-                           ResultsClient(runtime.client("results")), runtime.user_tokens().subject,
-                           readiness_checks=checks)
+        results = ResultsClient(runtime.client("results"))
+        if self.settings.gateway_tag_cache > 0:
+            results = CachedResults(results, self.settings.gateway_tag_cache)
+        return PublicPorts(runtime.users(), UploadsClient(runtime.client("uploads")), results,
+                           runtime.user_tokens().subject, readiness_checks=checks)
 
 
 def bootstrap(settings: Settings) -> Gateway:

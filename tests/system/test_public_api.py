@@ -7,6 +7,7 @@ import io
 import httpx
 import pytest
 from PIL import Image
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.blackbox import CAT_LABELS, COFFEE_LABELS, ApiUser
 from tests.support.images import photo, solid
@@ -52,6 +53,29 @@ def test_tags_list_filter_and_delete_work_together(user):
     assert user.http.get("/api/v1/images", params={"tag": cat_label}).json()["items"] == []
     remaining = {t["label"] for t in user.http.get("/api/v1/tags").json()["items"]}
     assert cat_label not in remaining
+
+
+def results_reads(live_stack) -> float:
+    """How many tag reads the results service has answered (0 for the monolith, which has no such service)."""
+    if live_stack.variant == "monolith":
+        return 0.0
+    text = httpx.get(f"{live_stack.url_of('results')}/metrics").text
+    return sum(sample.value for family in text_string_to_metric_families(text) for sample in family.samples
+               if sample.name == "twintag_http_request_duration_seconds_count"
+               and sample.labels.get("route") == "/v1/results" and sample.labels.get("method") == "GET")
+
+
+def test_a_finished_image_reads_the_same_every_time_until_it_is_deleted(live_stack, user):
+    image_id = user.upload(photo("coffee")).json()["id"]
+    first = user.wait_until_finished(image_id)
+    reads = results_reads(live_stack)
+    again = [user.http.get(f"/api/v1/images/{image_id}").json() for _ in range(3)]
+    assert all(image["tags"] == first["tags"] and image["status"] == "done" for image in again)
+    # The gateway remembers a finished image's tags (they never change), so it asked results no more.
+    assert results_reads(live_stack) == reads
+    assert user.http.delete(f"/api/v1/images/{image_id}").status_code == 204
+    assert user.http.get(f"/api/v1/images/{image_id}").status_code == 404
+    assert all(i["id"] != image_id for i in user.http.get("/api/v1/images").json()["items"])
 
 
 def test_get_right_after_upload_is_never_404(user):
