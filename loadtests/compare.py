@@ -133,15 +133,20 @@ def on_cpu(cpu: int) -> Iterator[None]:
 
 
 def route_times(url: str) -> dict[tuple[str, str, str], list[float]]:
-    """Request count and total seconds by (service, method, route), from a process's /metrics."""
+    """Count and total seconds from a process's /metrics: requests it answered by (service, method, route), and
+    calls it made to other services by ("calls", method, dependency), as the caller waited for them."""
     found: dict[tuple[str, str, str], list[float]] = {}
     for name, labels, value in scrape(url):
-        if name.startswith("twintag_http_request_duration_seconds") and labels.get("route") not in QUIET_ROUTES:
+        if name.startswith("twintag_http_client_request_duration_seconds"):
+            key = ("calls", labels["method"], labels["dependency"])
+        elif name.startswith("twintag_http_request_duration_seconds") and labels.get("route") not in QUIET_ROUTES:
             key = (labels["service"], labels["method"], labels["route"])
-            if name.endswith("_count"):
-                found.setdefault(key, [0.0, 0.0])[0] += value
-            elif name.endswith("_sum"):
-                found.setdefault(key, [0.0, 0.0])[1] += value
+        else:
+            continue
+        if name.endswith("_count"):
+            found.setdefault(key, [0.0, 0.0])[0] += value
+        elif name.endswith("_sum"):
+            found.setdefault(key, [0.0, 0.0])[1] += value
     return found
 
 
@@ -180,7 +185,8 @@ def summarize_hop(variant: str, timings: list[float], routes: dict, cpu: dict[st
     """Client p50/p95 and, from /metrics, the entry process's time and the time spent inside other services."""
     entry = ENTRY[variant]
     entry_key = f"{entry} GET {PUBLIC_ROUTE}"
-    downstream = {k: v for k, v in routes.items() if not k.startswith(f"{entry} ")}
+    calls = {k: v for k, v in routes.items() if k.startswith("calls ")}
+    downstream = {k: v for k, v in routes.items() if not k.startswith((f"{entry} ", "calls "))}
     return {"requests": len(timings), "client_p50_ms": round(percentile(timings, 50), 3),
             "client_p95_ms": round(percentile(timings, 95), 3), "client_mean_ms": round(statistics.fmean(timings), 3),
             "client_min_ms": round(min(timings), 3), "cpu_ms_per_request": cpu,
@@ -188,6 +194,7 @@ def summarize_hop(variant: str, timings: list[float], routes: dict, cpu: dict[st
             "hops": round(sum(v["calls_per_request"] for v in downstream.values()), 2),
             "downstream_ms_per_request": round(sum(v["calls_per_request"] * v["mean_ms"]
                                                    for v in downstream.values()), 3),
+            "waited_ms_per_request": round(sum(v["calls_per_request"] * v["mean_ms"] for v in calls.values()), 3),
             "routes": routes}
 
 
@@ -200,11 +207,14 @@ def hop_overhead(hops: dict[str, list[dict]]) -> dict:
     floor = {v: statistics.median(h["client_min_ms"] for h in hops[v]) for v in VARIANTS}
     cpu = {v: statistics.median(sum(h["cpu_ms_per_request"].values()) for h in hops[v]) for v in VARIANTS}
     inside = statistics.median(h["downstream_ms_per_request"] for h in hops["microservices"])
+    waited = statistics.median(h.get("waited_ms_per_request", 0.0) for h in hops["microservices"])
     return {"monolith_client_p50_ms": round(mono, 3), "gateway_client_p50_ms": round(gateway, 3),
             "hops_per_request": count,
             "added_p50_per_hop_ms": round((gateway - mono) / count, 3),
             "gateway_mean_ms": round(entry, 3), "services_mean_ms_sum": round(inside, 3),
             "gateway_minus_services_per_hop_ms": round((entry - inside) / count, 3),
+            "gateway_waited_per_hop_ms": round(waited / count, 3),
+            "outside_handlers_per_hop_ms": round((waited - inside) / count, 3),
             "monolith_client_min_ms": floor["monolith"], "gateway_client_min_ms": floor["microservices"],
             "added_min_per_hop_ms": round((floor["microservices"] - floor["monolith"]) / count, 3),
             "monolith_cpu_ms_per_request": round(cpu["monolith"], 2),
@@ -357,6 +367,9 @@ def markdown(report: dict) -> str:
               f"| gateway handler mean (its /metrics) | {h['gateway_mean_ms']:.2f} |",
               f"| sum of service handler means on the path | {h['services_mean_ms_sum']:.2f} |",
               f"| (gateway − services) / calls | {h['gateway_minus_services_per_hop_ms']:.2f} |",
+              f"| gateway's wait per call (its client-side histogram) | {h.get('gateway_waited_per_hop_ms', 0):.2f} |",
+              f"| of which outside the service's handler (httpx, loopback, gunicorn) | "
+              f"{h.get('outside_handlers_per_hop_ms', 0):.2f} |",
               f"| fastest request: monolith / gateway | {h['monolith_client_min_ms']:.2f} / "
               f"{h['gateway_client_min_ms']:.2f} |",
               f"| added per hop, from the fastest requests (a floor without contention) | "
@@ -473,7 +486,9 @@ def print_table(summary: dict) -> None:
     print(f"added p50 per gateway -> service hop: {hop['added_p50_per_hop_ms']:.2f} ms "
           f"({hop['hops_per_request']:.0f} calls per request); gateway − services per hop (/metrics means): "
           f"{hop['gateway_minus_services_per_hop_ms']:.2f} ms; from the fastest requests: "
-          f"{hop['added_min_per_hop_ms']:.2f} ms; added CPU per hop: {hop['added_cpu_per_hop_ms']:.2f} ms")
+          f"{hop['added_min_per_hop_ms']:.2f} ms; added CPU per hop: {hop['added_cpu_per_hop_ms']:.2f} ms; "
+          f"gateway's wait per call {hop.get('gateway_waited_per_hop_ms', 0):.2f} ms, of which outside the service's "
+          f"handler {hop.get('outside_handlers_per_hop_ms', 0):.2f} ms")
 
 
 # --- command line -------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
+from prometheus_client import Histogram
 
 from shared.api.context import REQUEST_ID_HEADER, current_request_id
 from shared.domain.errors import DependencyTimeout, DependencyUnavailable
@@ -20,6 +21,11 @@ from shared.queue.jobs import RetryLater
 log = logging.getLogger("twintag.http")
 SAFE_METHODS = {"GET", "HEAD", "PUT", "DELETE"}  # idempotent by HTTP's definition, so retrying cannot duplicate
 RETRYABLE_STATUS = {502, 503, 504}
+CALL_SECONDS = Histogram(
+    "twintag_http_client_request_duration_seconds",
+    "Time this process waited for one call to another service (one attempt), by dependency, method and status.",
+    ["dependency", "method", "status"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 
 
 def make_http_client(*, connections: int = 32, timeout: float = 5.0) -> httpx.Client:
@@ -76,10 +82,13 @@ class ServiceClient:
         if not self.breaker.allow():
             raise DependencyUnavailable(f"{name} is unavailable (circuit open).",
                                         retry_after=self.breaker.retry_after())
+        started, outcome = time.perf_counter(), "error"
         try:
             response = self.http.request(method, self.dependency.base_url + path,
                                          timeout=self.dependency.timeout, **kwargs)
+            outcome = str(response.status_code)
         except httpx.TimeoutException as exc:
+            outcome = "timeout"
             self.breaker.record_failure()
             if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
                 raise DependencyUnavailable(f"{name} could not be reached in time.") from exc
@@ -88,6 +97,8 @@ class ServiceClient:
             self.breaker.record_failure()
             log.warning("%s %s %s failed: %s", name, method, path, exc)
             raise DependencyUnavailable(f"{name} is not reachable.") from exc
+        finally:
+            CALL_SECONDS.labels(name, method, outcome).observe(time.perf_counter() - started)
         if response.status_code >= 500:
             self.breaker.record_failure()
         else:

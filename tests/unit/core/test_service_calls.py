@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 
 from shared.auth.service_auth import ServiceTokens, calling_service, parse_secrets
 from shared.domain.errors import (
@@ -143,3 +144,16 @@ def test_only_allowed_services_pass_a_service_route_check():
 
 def test_service_secrets_parse_from_one_variable():
     assert parse_secrets("uploads:a,recognition:b:c, broken,empty:") == {"uploads": "a", "recognition": "b:c"}
+
+
+def test_every_attempt_is_timed_by_dependency_method_and_outcome():
+    def count(status: str) -> float:
+        return REGISTRY.get_sample_value("twintag_http_client_request_duration_seconds_count",
+                                         {"dependency": "uploads", "method": "GET", "status": status}) or 0.0
+
+    before = {status: count(status) for status in ("200", "503", "timeout")}
+    answers = iter([httpx.Response(503), httpx.Response(200, json={})])
+    client_answering(lambda request: next(answers)).call("GET", "/v1/images")
+    with pytest.raises(DependencyTimeout):
+        client_answering(lambda request: (_ for _ in ()).throw(httpx.ReadTimeout("slow"))).call("GET", "/v1/x")
+    assert {status: count(status) - before[status] for status in before} == {"200": 1, "503": 1, "timeout": 1}
