@@ -6,10 +6,7 @@ from shared.service.gunicorn_base import start_background, start_deployable
 
 def on_starting(server):
     """Migrate, create the signing key and the object store once, before any worker starts."""
-    from monolith.bootstrap import prepare
-    from shared.settings import Settings
-
-    start_deployable("monolith", lambda: prepare(Settings.from_env()))
+    start_deployable("monolith", "monolith.bootstrap")
 
 
 def post_worker_init(worker):

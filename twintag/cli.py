@@ -13,7 +13,10 @@ from twintag.stacks import DEFAULT_SERVICE_PORTS, microservices_stack, monolith_
 
 def say(line: str) -> None:
     """Print one status line at once (the launcher runs in the foreground)."""
-    print(f"twintag: {line}", flush=True)
+    try:
+        print(f"twintag: {line}", flush=True)
+    except OSError:  # output closed (piped into `head`, terminal gone): keep supervising, still stop cleanly
+        pass
 
 
 def up(args: argparse.Namespace) -> int:

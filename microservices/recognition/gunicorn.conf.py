@@ -6,10 +6,7 @@ from shared.service.gunicorn_base import start_background, start_deployable
 
 def on_starting(server):
     """Migrate the job table once, before any worker starts."""
-    from microservices.recognition.bootstrap import prepare
-    from shared.settings import Settings
-
-    start_deployable("recognition", lambda: prepare(Settings.from_env(database_name="recognition")))
+    start_deployable("recognition", "microservices.recognition.bootstrap")
 
 
 def post_worker_init(worker):

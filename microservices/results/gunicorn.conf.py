@@ -6,7 +6,4 @@ from shared.service.gunicorn_base import start_deployable
 
 def on_starting(server):
     """Migrate the results tables once, before any worker starts."""
-    from microservices.results.bootstrap import prepare
-    from shared.settings import Settings
-
-    start_deployable("results", lambda: prepare(Settings.from_env(database_name="results")))
+    start_deployable("results", "microservices.results.bootstrap")

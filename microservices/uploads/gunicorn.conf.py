@@ -6,10 +6,7 @@ from shared.service.gunicorn_base import start_background, start_deployable
 
 def on_starting(server):
     """Migrate and create the object store once, before any worker starts."""
-    from microservices.uploads.bootstrap import prepare
-    from shared.settings import Settings
-
-    start_deployable("uploads", lambda: prepare(Settings.from_env(database_name="uploads")))
+    start_deployable("uploads", "microservices.uploads.bootstrap")
 
 
 def post_worker_init(worker):

@@ -6,7 +6,4 @@ from shared.service.gunicorn_base import start_deployable
 
 def on_starting(server):
     """Migrate and create the signing key once, before any worker starts."""
-    from microservices.users.bootstrap import prepare
-    from shared.settings import Settings
-
-    start_deployable("users", lambda: prepare(Settings.from_env(database_name="users")))
+    start_deployable("users", "microservices.users.bootstrap")

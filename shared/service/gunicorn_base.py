@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
+import sys
 import tempfile
+import traceback
 from collections.abc import Callable
 
 from prometheus_client import multiprocess
@@ -21,16 +24,45 @@ accesslog = None  # each request is measured in /metrics and logged by the app w
 BACKGROUND = "twintag.background"
 
 
-def start_deployable(service: str, prepare: Callable[[], None] | None = None) -> None:
-    """In the master, before any worker: a clean metrics directory, JSON logs, one-time preparation."""
+def start_deployable(service: str, bootstrap: str | None = None) -> None:
+    """In the master, before any worker: a clean metrics directory, JSON logs, and the one-time preparation of
+    the `bootstrap` module (its prepare(): migrations, keys, folders) for this service's settings."""
     from shared.api.observability import configure_logging
 
     metrics_dir = os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="twintag-metrics-"))
     shutil.rmtree(metrics_dir, ignore_errors=True)
     os.makedirs(metrics_dir, exist_ok=True)
     configure_logging(service, os.environ.get("TWINTAG_LOG_LEVEL", "INFO"))
-    if prepare is not None:
-        prepare()
+    if bootstrap is not None:
+        in_child_process(lambda: _prepare(bootstrap, service))
+
+
+def _prepare(bootstrap: str, service: str) -> None:
+    from shared.settings import Settings
+
+    importlib.import_module(bootstrap).prepare(Settings.from_env(database_name=service))
+
+
+def in_child_process(work: Callable[[], None]) -> None:
+    """Run work in a forked child and wait for it; raise SystemExit if it fails.
+
+    The master only supervises workers: what preparing imports (SQLAlchemy, Alembic, the service's modules)
+    stays out of its memory, about 50 MiB per master (docs/performance.md).
+    """
+    pid = os.fork()
+    if pid == 0:  # the child: do the work, never return into gunicorn
+        code = 0
+        try:
+            work()
+        except BaseException:  # report anything, then leave without running the parent's exit handlers
+            traceback.print_exc()
+            code = 1
+        finally:
+            sys.stderr.flush()
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"preparing failed (exit status {os.waitstatus_to_exitcode(status)}); see the error above")
 
 
 def start_background(worker, build: Callable) -> None:
