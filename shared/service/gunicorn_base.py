@@ -19,6 +19,8 @@ threads = int(os.environ.get("TWINTAG_WEB_THREADS", "8"))
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
+# Each worker touches a heartbeat file on every request: keep it in memory (in a container /tmp is overlayfs).
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 control_socket_disable = True  # several gunicorns on one host must not share ~/.gunicorn/gunicorn.ctl
 accesslog = None  # each request is measured in /metrics and logged by the app with its request id
 BACKGROUND = "twintag.background"
