@@ -8,11 +8,14 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python loadtests/bench_queue.py` finds tests.support
 
 from shared.db import make_engine, transaction
 from shared.queue import JobQueue, QueueBase, Worker

@@ -20,6 +20,7 @@ from shared.db.migrate import migrate
 from shared.images.catalog import ImageCatalog, UploadLimits
 from shared.images.triggers import QueuedRecognitionTrigger
 from shared.queue.queue import JobQueue
+from shared.recognition.commit import SharedDatabaseCommit
 from shared.recognition.pipeline import RecognitionHandler
 from shared.results.index import ResultIndex
 from shared.settings import Settings
@@ -84,8 +85,10 @@ class Monolith:
         recognizer = build_recognizer(self.settings.recognizer, cache_dir=self.settings.model_cache_dir,
                                       clarifai_url=self.settings.clarifai_url or None,
                                       clarifai_api_key=self.settings.clarifai_api_key or None)
+        # One database holds images, results and the queue, so a job ends in one transaction.
         return RecognitionHandler(self.images, self.results, recognizer,
-                                  max_attempts=self.settings.recognition_max_attempts)
+                                  max_attempts=self.settings.recognition_max_attempts,
+                                  commit=SharedDatabaseCommit(self.images, self.results, self.queue))
 
     def check_store(self) -> None:
         if not self.settings.object_store_dir.is_dir():

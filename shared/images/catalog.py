@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,12 @@ from shared.imaging.intake import clean_image
 from shared.storage.objects import ObjectStore
 
 MAX_IDEMPOTENCY_KEY = 255
+# Recognition's status writes, built once: they run for every job (see shared/queue/statements.py).
+_FINISH = (update(ImageRow).where(ImageRow.id == bindparam("image_id"), ImageRow.status != ImageStatus.DONE.value)
+           .values(status=bindparam("status"), error=bindparam("error"), updated_at=bindparam("now")))
+_START = (update(ImageRow).where(ImageRow.id == bindparam("image_id"), ImageRow.status != ImageStatus.DONE.value)
+          .values(status=ImageStatus.PROCESSING.value, updated_at=bindparam("now")))
+_BY_ID = select(ImageRow).where(ImageRow.id == bindparam("image_id"))
 
 
 @dataclass(frozen=True)
@@ -108,13 +114,12 @@ class ImageCatalog:
 
     def mark_processing(self, image_id: str) -> Image | None:
         """Mark the image as processing (unless already done); None if it was deleted meanwhile."""
-        with transaction(self.engine) as session:
-            row = session.get(ImageRow, image_id) if is_id(image_id) else None
-            if row is None:
-                return None
-            if row.status != ImageStatus.DONE.value:
-                row.status, row.updated_at = ImageStatus.PROCESSING.value, utcnow()
-            return image_from_row(row)
+        if not is_id(image_id):
+            return None
+        with self.engine.begin() as conn:
+            conn.execute(_START, {"image_id": image_id, "now": utcnow()})
+            row = conn.execute(_BY_ID, {"image_id": image_id}).first()
+        return image_from_row(row) if row else None
 
     def stored_bytes(self, image_id: str) -> bytes:
         """The bytes of any image by id (for recognition, which acts for the system, not a user)."""
@@ -128,9 +133,15 @@ class ImageCatalog:
     def finish_recognition(self, image_id: str, status: ImageStatus, error: str | None = None) -> None:
         """Record the end of recognition (done, or failed with a reason); a deleted image is ignored."""
         with transaction(self.engine) as session:
-            row = session.get(ImageRow, image_id) if is_id(image_id) else None
-            if row is not None and row.status != ImageStatus.DONE.value:
-                row.status, row.error, row.updated_at = status.value, error and error[:1000], utcnow()
+            self.finish(session, image_id, status, error)
+
+    @staticmethod
+    def finish(session: Session, image_id: str, status: ImageStatus, error: str | None = None) -> None:
+        """Record the end of recognition in the caller's transaction; a done or deleted image is left alone."""
+        if is_id(image_id):
+            # Through the connection: a plain UPDATE, with no ORM bookkeeping for rows this session never loaded.
+            session.connection().execute(_FINISH, {"image_id": image_id, "status": status.value,
+                                                   "error": error and error[:1000], "now": utcnow()})
 
     def _by_idempotency_key(self, owner_id: str, key: str) -> Image | None:
         with reading(self.engine) as session:

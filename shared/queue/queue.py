@@ -65,14 +65,12 @@ class JobQueue:
             rows = conn.execute(stmt, {"queue": self.name, "now": now, "limit": limit}).all()
             return [job for row in rows if (job := self._take(conn, row, worker_id, now))]
 
-    def complete(self, job: Job) -> bool:
-        """Mark the job done; False means the lease was lost and the work may run twice."""
-        now = self.clock()
+    def complete(self, job: Job, session: Session | None = None) -> bool:
+        """Mark the job done, in the caller's transaction if given; False means the lease was lost."""
+        if session is not None:
+            return self._done(session.connection(), job)
         with self.engine.begin() as conn:
-            return self._cas(
-                conn, job.id, Status.LEASED, job.lease_token,
-                status=Status.DONE, locked_until=None, finished_at=now, updated_at=now,
-            )
+            return self._done(conn, job)
 
     def fail(self, job: Job, reason: str) -> Outcome:
         """Record a failure: schedule a retry with backoff, or bury the job as dead."""
@@ -160,6 +158,13 @@ class JobQueue:
         if not taken:
             return None
         return Job(row.id, row.queue, row.key, row.payload, row.attempts + 1, token)
+
+    def _done(self, conn: Connection, job: Job) -> bool:
+        now = self.clock()
+        return self._cas(
+            conn, job.id, Status.LEASED, job.lease_token,
+            status=Status.DONE, locked_until=None, finished_at=now, updated_at=now,
+        )
 
     @staticmethod
     def _cas(

@@ -17,6 +17,8 @@ from shared.queue.queue import JobQueue
 
 logger = logging.getLogger(__name__)
 
+# A handler may return the Outcome itself when it completed the job in its own transaction
+# (JobQueue.complete with its session); any other return value lets the worker complete it.
 Handler = Callable[[Job], object]
 OutcomeCallback = Callable[[Job, Outcome], object]
 
@@ -76,7 +78,7 @@ class Worker:
 
     def _handle(self, job: Job) -> Outcome:
         try:
-            self.handler(job)
+            settled = self.handler(job)
         except RetryLater as wait:
             logger.warning("job %s postponed %.1f s: %s", job.id, wait.delay, wait)
             return self.queue.postpone(job, wait.delay, str(wait))
@@ -86,7 +88,10 @@ class Worker:
             )
             outcome = self.queue.fail(job, reason=f"{type(exc).__name__}: {exc}")
         else:
-            outcome = Outcome.DONE if self.queue.complete(job) else Outcome.LOST
+            if isinstance(settled, Outcome):
+                outcome = settled
+            else:
+                outcome = Outcome.DONE if self.queue.complete(job) else Outcome.LOST
         if outcome is Outcome.LOST:
             logger.warning("job %s: lease lost to another worker; it may run twice", job.id)
         elif outcome is Outcome.DEAD:

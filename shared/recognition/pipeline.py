@@ -11,7 +11,7 @@ from prometheus_client import Counter, Histogram
 from shared.api.context import accept_request_id, current_request_id
 from shared.domain.images import Image, ImageStatus
 from shared.http.client import retry_later_when_unavailable
-from shared.queue.jobs import Job, RetryLater
+from shared.queue.jobs import Job, Outcome, RetryLater
 from shared.recognition.recognizer import Recognition, Recognizer
 
 log = logging.getLogger("twintag.recognition")
@@ -40,6 +40,14 @@ class ResultSink(Protocol):
         ...
 
 
+class ResultCommit(Protocol):
+    """Records a result, marks its image done and completes its job in one transaction (one shared database)."""
+
+    def __call__(self, job: Job, image: Image, recognition: Recognition) -> Outcome:
+        """Commit all three at once; return DONE, or LOST if the job's lease had passed to another worker."""
+        ...
+
+
 def recognition_payload(image: Image) -> dict:
     """The job message for one image; it carries the upload's request id so every hop logs the same one."""
     return {"image_id": image.id, "owner_id": image.owner_id, "request_id": current_request_id()}
@@ -48,15 +56,17 @@ def recognition_payload(image: Image) -> dict:
 class RecognitionHandler:
     """Handles one recognition job; raises to let the queue retry, marks the image failed on the last try."""
 
-    def __init__(self, source: ImageSource, sink: ResultSink, recognizer: Recognizer, *, max_attempts: int):
+    def __init__(self, source: ImageSource, sink: ResultSink, recognizer: Recognizer, *, max_attempts: int,
+                 commit: ResultCommit | None = None):
         self.source, self.sink, self.recognizer, self.max_attempts = source, sink, recognizer, max_attempts
+        self.commit = commit  # given when images, results and the queue share a database (the monolith)
 
-    def __call__(self, job: Job) -> None:
+    def __call__(self, job: Job) -> Outcome | None:
         accept_request_id(job.payload.get("request_id"))
         image_id = str(job.payload.get("image_id", ""))
         try:
             with retry_later_when_unavailable():
-                self._recognize(image_id)
+                outcome = self._recognize(job, image_id)
         except RetryLater:
             JOBS.labels("postponed").inc()
             raise
@@ -68,15 +78,19 @@ class RecognitionHandler:
                 JOBS.labels("retried").inc()
             raise
         JOBS.labels("done").inc()
+        return outcome
 
-    def _recognize(self, image_id: str) -> None:
+    def _recognize(self, job: Job, image_id: str) -> Outcome | None:
         found = self.source.start_recognition(image_id)
         if found is None:
             log.info("image %s was deleted before recognition; nothing to do", image_id)
-            return
+            return None
         image, content = found
         started = time.perf_counter()
         recognition = self.recognizer.recognize(content)
         RECOGNITION_SECONDS.labels(self.recognizer.name).observe(time.perf_counter() - started)
+        if self.commit is not None:
+            return self.commit(job, image, recognition)
         self.sink.record(image.id, image.owner_id, recognition)
         self.source.finish_recognition(image.id, ImageStatus.DONE)
+        return None  # the worker completes the job

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
-from sqlalchemy import Engine, delete, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, bindparam, delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
+from shared.db.engine import READ_ONLY
 from shared.db.session import reading, transaction
 from shared.db.types import utcnow
 from shared.domain.images import Tag, TagCount
@@ -16,6 +18,15 @@ from shared.results.tables import ResultRow, ResultTagRow
 from shared.storage.objects import ObjectStore
 
 MAX_LABEL_LENGTH = 200
+# Built once and run on the Connection, not through the ORM: each job writes them (see shared/queue/statements.py).
+# ON CONFLICT DO NOTHING rather than catching IntegrityError: on PostgreSQL an error aborts the whole transaction,
+# and the monolith records a result in the transaction that also completes its job.
+_INSERT_RESULT = {
+    name: dialect.insert(ResultRow).on_conflict_do_nothing(index_elements=["image_id"]).returning(ResultRow.image_id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_INSERT_TAGS = insert(ResultTagRow)
+_EXISTS = select(ResultRow.image_id).where(ResultRow.image_id == bindparam("image_id"))
 
 
 class ResultIndex:
@@ -26,20 +37,33 @@ class ResultIndex:
 
     def record(self, image_id: str, owner_id: str, recognition: Recognition) -> bool:
         """Store the result; a repeated delivery for the same image changes nothing and returns False."""
-        with reading(self.engine) as session:
-            if session.get(ResultRow, image_id) is not None:
-                return False
+        if self.has_result(image_id):
+            return False
+        object_key = self.put_document(image_id, owner_id, recognition)
+        with transaction(self.engine) as session:
+            return self.add(session, image_id, owner_id, recognition, object_key)
+
+    def has_result(self, image_id: str) -> bool:
+        """Tell whether the image already has a recorded result."""
+        with self.engine.connect().execution_options(**READ_ONLY) as conn:
+            return conn.execute(_EXISTS, {"image_id": image_id}).first() is not None
+
+    def put_document(self, image_id: str, owner_id: str, recognition: Recognition) -> str:
+        """Write the result's JSON object (before its row, which must never point at nothing); return its key."""
         object_key = f"results/{image_id}.json"
         # Same key for a redelivery: the object is simply rewritten whole, then the row insert decides.
         self.store.put(object_key, result_document(image_id, owner_id, recognition))
-        try:
-            with transaction(self.engine) as session:
-                session.add(ResultRow(image_id=image_id, owner_id=owner_id, recognizer=recognition.recognizer,
-                                      version=recognition.version, object_key=object_key, created_at=utcnow()))
-                session.flush()
-                session.add_all(_tag_rows(image_id, owner_id, recognition))
-        except IntegrityError:
+        return object_key
+
+    def add(self, session: Session, image_id: str, owner_id: str, recognition: Recognition, object_key: str) -> bool:
+        """Insert the result row and its tags in the caller's transaction; False if the image already had one."""
+        conn = session.connection()
+        row = {"image_id": image_id, "owner_id": owner_id, "recognizer": recognition.recognizer,
+               "version": recognition.version, "object_key": object_key, "created_at": utcnow()}
+        if conn.execute(_INSERT_RESULT[conn.dialect.name], row).first() is None:
             return False
+        if tags := _tag_rows(image_id, owner_id, recognition):
+            conn.execute(_INSERT_TAGS, tags)
         return True
 
     def tags_for(self, owner_id: str, image_ids: list[str]) -> dict[str, tuple[Tag, ...]]:
@@ -90,13 +114,13 @@ def result_document(image_id: str, owner_id: str, recognition: Recognition) -> b
     }, sort_keys=True).encode()
 
 
-def _tag_rows(image_id: str, owner_id: str, recognition: Recognition) -> list[ResultTagRow]:
+def _tag_rows(image_id: str, owner_id: str, recognition: Recognition) -> list[dict]:
     seen, rows = set(), []
     for rank, tag in enumerate(recognition.tags):
         label = tag.label[:MAX_LABEL_LENGTH]
         if label in seen:
             continue  # a label may come from two sources (class and colour); keep the first, best one
         seen.add(label)
-        rows.append(ResultTagRow(image_id=image_id, label=label, owner_id=owner_id,
-                                 confidence=round(float(tag.confidence), 4), rank=rank))
+        rows.append({"image_id": image_id, "label": label, "owner_id": owner_id,
+                     "confidence": round(float(tag.confidence), 4), "rank": rank})
     return rows

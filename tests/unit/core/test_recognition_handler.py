@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared.domain.images import ImageStatus
-from shared.queue.jobs import Job
+from shared.queue.jobs import Job, Outcome
 from shared.recognition.pipeline import RecognitionHandler
 from shared.recognition.recognizer import Recognition, RecognitionFailed, TagScore
 from tests.unit.core.fakes import FakeImages, FakeResults, make_image
@@ -57,3 +57,18 @@ def test_a_deleted_image_is_skipped_without_running_the_recognizer():
     handler = RecognitionHandler(FakeImages(), FakeResults(), recognizer, max_attempts=3)
     handler(job_for("01a22348-f10c-7c77-84ce-083e66d59ae6"))
     assert recognizer.calls == 0
+
+
+def test_with_a_commit_the_result_status_and_job_end_together_and_the_outcome_goes_to_the_worker():
+    image = make_image("ada")
+    images, results, committed = FakeImages([image]), FakeResults(), []
+
+    def commit(job, found, recognition):
+        committed.append((job.id, found.id, recognition.tags[0].label))
+        return Outcome.LOST
+
+    outcome = RecognitionHandler(images, results, StubRecognizer(), max_attempts=3, commit=commit)(job_for(image.id))
+
+    assert outcome is Outcome.LOST
+    assert committed == [(1, image.id, "espresso")]
+    assert results.tags == {} and images.finished == []

@@ -44,3 +44,40 @@ def test_run_logs_database_errors_and_retries_until_it_can_work(
         worker.run(stop)
     assert outcomes == [Outcome.DONE]
     assert caplog.text.count("unavailable") == 3
+
+
+class RecordingQueue:
+    """A queue stub with one job that records which calls the worker made."""
+
+    name = "images"
+
+    def __init__(self) -> None:
+        self.completed: list[Job] = []
+
+    def claim(self, worker_id: str, *, limit: int = 1) -> list[Job]:
+        return [Job(1, self.name, None, {}, 1, "token")]
+
+    def complete(self, job: Job) -> bool:
+        self.completed.append(job)
+        return True
+
+
+@pytest.mark.parametrize("settled", [Outcome.DONE, Outcome.LOST])
+def test_a_handler_that_completed_its_job_itself_decides_the_outcome(settled: Outcome) -> None:
+    queue = RecordingQueue()
+    outcomes: list[Outcome] = []
+    worker = Worker(queue, lambda job: settled, on_outcome=lambda job, outcome: outcomes.append(outcome))  # type: ignore[arg-type]
+
+    worker.run_once()
+
+    assert outcomes == [settled]
+    assert queue.completed == []
+
+
+def test_a_handler_that_returns_nothing_leaves_completion_to_the_worker() -> None:
+    queue = RecordingQueue()
+    worker = Worker(queue, lambda job: None)  # type: ignore[arg-type]
+
+    worker.run_once()
+
+    assert len(queue.completed) == 1

@@ -1,0 +1,39 @@
+"""The monolith's end of a recognition job: result, image status and job completion in one transaction."""
+
+from __future__ import annotations
+
+from shared.db.session import transaction
+from shared.domain.images import Image, ImageStatus
+from shared.images.catalog import ImageCatalog
+from shared.queue.jobs import Job, Outcome
+from shared.queue.queue import JobQueue
+from shared.recognition.recognizer import Recognition
+from shared.results.index import ResultIndex
+
+
+class SharedDatabaseCommit:
+    """A ResultCommit for images, results and a queue kept in one database.
+
+    One write transaction instead of three, with the same guarantees: the result object is written before any
+    row points at it, the result insert is idempotent, and the job completes only under its lease (a lost
+    lease still keeps the result and the status, exactly as separate transactions would have).
+    """
+
+    def __init__(self, images: ImageCatalog, results: ResultIndex, queue: JobQueue):
+        if not (images.engine is results.engine is queue.engine):
+            raise ValueError("one transaction needs images, results and the queue on the same engine")
+        self.images, self.results, self.queue = images, results, queue
+
+    def __call__(self, job: Job, image: Image, recognition: Recognition) -> Outcome:
+        """Store the result once, mark the image done and complete the job, all or nothing."""
+        # This transaction is the only place that marks an image done, and it records the result too: so a done
+        # image already has its result, and any other one (even one recorded by a redelivery still running) is
+        # settled by the idempotent insert. No read of the results table is needed.
+        recorded = image.status is ImageStatus.DONE
+        object_key = None if recorded else self.results.put_document(image.id, image.owner_id, recognition)
+        with transaction(self.queue.engine) as session:
+            if object_key is not None:
+                self.results.add(session, image.id, image.owner_id, recognition, object_key)
+            self.images.finish(session, image.id, ImageStatus.DONE)
+            completed = self.queue.complete(job, session)
+        return Outcome.DONE if completed else Outcome.LOST
