@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from shared.recognition.efficientnet import classifier
+from shared.recognition.efficientnet import classifier, network
 from shared.recognition.efficientnet.classifier import EfficientNetLite0
 from shared.recognition.efficientnet.imaging import decode_image
 from shared.recognition.recognizer import RecognitionFailed
@@ -98,7 +98,7 @@ def test_a_cached_onnx_file_is_reused_instead_of_rebuilding(tmp_path, monkeypatc
     assert first.model_origin == "built" and first.weights_sha256 in cached.name
 
     monkeypatch.setattr(classifier, "_built_models", {})
-    monkeypatch.setattr(classifier.network, "build_model", refuse_to_build)
+    monkeypatch.setattr(network, "build_model", refuse_to_build)
     second = EfficientNetLite0(cache_dir=tmp_path)
 
     assert second.recognize(photo("coffee", "JPEG")).tags[0].label in COFFEE_LABELS

