@@ -101,11 +101,13 @@ def bootstrap(settings: Settings) -> Monolith:
 
 
 def prepare(settings: Settings) -> None:
-    """One-time start-up work, run once before any worker starts: tables, signing key, object store."""
+    """One-time start-up work, run once before any worker starts: tables, signing key, object store (and what
+    a write cut short by a crash left in it)."""
     monolith = bootstrap(settings)
     try:
         migrate(monolith.engine, TABLE_FAMILIES)
         load_or_create_signing_key(settings.signing_key_path)
         monolith.store.root.mkdir(parents=True, exist_ok=True)
+        monolith.store.sweep_orphans()
     finally:
         monolith.engine.dispose()

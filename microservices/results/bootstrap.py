@@ -38,7 +38,7 @@ def prepare(settings: Settings) -> None:
     service = bootstrap(settings)
     try:
         migrate(service.engine, ["results"])
-        settings.object_store_dir.mkdir(parents=True, exist_ok=True)
+        LocalObjectStore(settings.object_store_dir).sweep_orphans()  # creates the folder too
     finally:
         service.engine.dispose()
         service.runtime.close()

@@ -72,6 +72,7 @@ def prepare(settings: Settings) -> None:
     try:
         migrate(service.engine, ["images", "queue"])
         service.store.root.mkdir(parents=True, exist_ok=True)
+        service.store.sweep_orphans()
     finally:
         service.engine.dispose()
         service.runtime.close()

@@ -6,6 +6,7 @@ import errno
 import os
 import re
 import tempfile
+import time
 from pathlib import Path
 from typing import Protocol
 
@@ -13,6 +14,7 @@ from shared.domain.errors import NotFound, StorageFull
 
 # Keys are made by the system (ids), never from user input; this shape keeps them inside the root.
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9._-]*)*$")
+ORPHAN_AGE_SECONDS = 600.0  # a temporary file this old belongs to no running write
 
 
 class ObjectStore(Protocol):
@@ -83,8 +85,24 @@ class LocalObjectStore:
             pass
 
     def orphans(self) -> list[Path]:
-        """List leftover temporary files (there should be none: a test checks)."""
+        """List temporary files: writes in progress, or left behind by a process killed in the middle of one."""
         return sorted(self.root.rglob(".tmp-*"))
+
+    def sweep_orphans(self, older_than: float = ORPHAN_AGE_SECONDS) -> int:
+        """Remove temporary files older than `older_than` seconds (no write takes that long); return how many.
+
+        Only a process killed mid-write (kill -9, power loss) leaves one; it was never visible as an object.
+        Younger files may belong to a write still running in another process sharing the store.
+        """
+        cutoff, removed = time.time() - older_than, 0
+        for path in self.orphans():
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:  # renamed into place or removed by its writer meanwhile
+                pass
+        return removed
 
 
 def _fsync_dir(path: Path) -> None:

