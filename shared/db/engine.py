@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -59,17 +60,29 @@ def _on_sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Connection
     # WAL lets readers run while one writer writes; NORMAL sync is durable across
     # application crashes in WAL mode (only an OS crash can lose the last commits).
     cursor = dbapi_connection.cursor()
-    for pragma in (
-        "PRAGMA journal_mode=WAL",
-        f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
-        "PRAGMA synchronous=NORMAL",
-        "PRAGMA foreign_keys=ON",
-    ):
-        cursor.execute(pragma)
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")  # first: the pragmas below may have to wait
+    _switch_to_wal(cursor)
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
     # SQLAlchemy's documented pysqlite recipe: stop the sqlite3 module from
     # issuing its own (deferred, DML-only) BEGIN so the "begin" hook below decides.
     dbapi_connection.isolation_level = None
+
+
+def _switch_to_wal(cursor: sqlite3.Cursor) -> None:
+    # Turning a new database file to WAL needs it to itself for a moment, and SQLite reports "database is
+    # locked" at once instead of calling the busy handler when several processes open it at the same time
+    # (concurrent migrations do). The mode is stored in the file, so this only races on the very first opens.
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _on_sqlite_begin(connection: Connection) -> None:
