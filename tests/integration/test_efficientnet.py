@@ -105,11 +105,12 @@ def test_a_cached_onnx_file_is_reused_instead_of_rebuilding(tmp_path, monkeypatc
     assert second.model_origin == "cache"
 
 
-def test_a_damaged_cache_file_is_rebuilt(tmp_path, monkeypatch):
+@pytest.mark.parametrize("damage", [b"half a model", b""], ids=["garbage", "empty"])
+def test_a_damaged_cache_file_is_rebuilt(tmp_path, monkeypatch, damage):
     monkeypatch.setattr(classifier, "_built_models", {})
     recognizer = EfficientNetLite0(cache_dir=tmp_path)
     cached = tmp_path / f"efficientnet-lite0-r{classifier.NETWORK_REVISION}-{recognizer.weights_sha256}.onnx"
-    cached.write_bytes(b"half a model")
+    cached.write_bytes(damage)
 
     recognizer.warm_up()
 

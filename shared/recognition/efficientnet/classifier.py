@@ -14,7 +14,14 @@ from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
-from onnxruntime.capi.onnxruntime_pybind11_state import Fail, InvalidProtobuf, NoSuchFile
+from onnxruntime.capi.onnxruntime_pybind11_state import (
+    Fail,
+    InvalidArgument,
+    InvalidGraph,
+    InvalidProtobuf,
+    NoModel,
+    NoSuchFile,
+)
 from PIL import Image
 
 from shared.recognition import attributes
@@ -30,7 +37,7 @@ NETWORK_REVISION = 1
 # weights sha256 -> the model's cached file, or its serialized bytes when there is no cache: one build per process
 _built_models: dict[str, Path | bytes] = {}
 # What onnxruntime raises for a missing, unreadable or damaged model file.
-_LOAD_ERRORS = (Fail, InvalidProtobuf, NoSuchFile)
+_LOAD_ERRORS = (Fail, InvalidArgument, InvalidGraph, InvalidProtobuf, NoModel, NoSuchFile)  # e.g. an empty file
 _built_models_lock = threading.Lock()
 
 
@@ -115,6 +122,8 @@ def _write_atomically(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     with os.fdopen(fd, "wb") as stream:
         stream.write(data)
+        stream.flush()
+        os.fsync(stream.fileno())  # an OS crash must not leave an empty model behind the final name
     os.chmod(tmp, 0o644)  # mkstemp makes it private; other service users may share the cache
     os.replace(tmp, path)
 
