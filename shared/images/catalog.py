@@ -136,6 +136,13 @@ class ImageCatalog:
             self.finish(session, image_id, status, error)
 
     @staticmethod
+    def lock_if_present(session: Session, image_id: str) -> bool:
+        """Tell whether the image still exists, holding its row until the caller's transaction ends, so that a
+        delete waits for it (PostgreSQL; SQLite's BEGIN IMMEDIATE already serializes writers)."""
+        found = select(ImageRow.id).where(ImageRow.id == image_id).with_for_update()
+        return is_id(image_id) and session.execute(found).first() is not None
+
+    @staticmethod
     def finish(session: Session, image_id: str, status: ImageStatus, error: str | None = None) -> None:
         """Record the end of recognition in the caller's transaction; a done or deleted image is left alone."""
         if is_id(image_id):

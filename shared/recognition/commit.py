@@ -27,13 +27,19 @@ class SharedDatabaseCommit:
     def __call__(self, job: Job, image: Image, recognition: Recognition) -> Outcome:
         """Store the result once, mark the image done and complete the job, all or nothing."""
         # This transaction is the only place that marks an image done, and it records the result too: so a done
-        # image already has its result, and any other one (even one recorded by a redelivery still running) is
-        # settled by the idempotent insert. No read of the results table is needed.
+        # image already has its result and needs no new one. For any other image the insert is idempotent: if a
+        # redelivery recorded a result first, its rows stay (the JSON object holds the last writer's, which for
+        # the bundled deterministic recognizer is the same).
         recorded = image.status is ImageStatus.DONE
         object_key = None if recorded else self.results.put_document(image.id, image.owner_id, recognition)
         with transaction(self.queue.engine) as session:
-            if object_key is not None:
-                self.results.add(session, image.id, image.owner_id, recognition, object_key)
-            self.images.finish(session, image.id, ImageStatus.DONE)
+            present = self.images.lock_if_present(session, image.id)
+            if present:
+                if object_key is not None:
+                    self.results.add(session, image.id, image.owner_id, recognition, object_key)
+                self.images.finish(session, image.id, ImageStatus.DONE)
             completed = self.queue.complete(job, session)
+        if not present and object_key is not None:
+            # Deleted while it was being recognized: its delete already forgot the result, so keep nothing.
+            self.results.drop_document(image.id)
         return Outcome.DONE if completed else Outcome.LOST

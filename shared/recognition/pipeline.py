@@ -59,7 +59,9 @@ class RecognitionHandler:
     def __init__(self, source: ImageSource, sink: ResultSink, recognizer: Recognizer, *, max_attempts: int,
                  commit: ResultCommit | None = None):
         self.source, self.sink, self.recognizer, self.max_attempts = source, sink, recognizer, max_attempts
-        self.commit = commit  # given when images, results and the queue share a database (the monolith)
+        # Given when images, results and the queue share a database (the monolith): it then records the result
+        # in place of the sink, which is only used without it.
+        self.commit = commit
 
     def __call__(self, job: Job) -> Outcome | None:
         accept_request_id(job.payload.get("request_id"))

@@ -50,10 +50,14 @@ class ResultIndex:
 
     def put_document(self, image_id: str, owner_id: str, recognition: Recognition) -> str:
         """Write the result's JSON object (before its row, which must never point at nothing); return its key."""
-        object_key = f"results/{image_id}.json"
+        object_key = _document_key(image_id)
         # Same key for a redelivery: the object is simply rewritten whole, then the row insert decides.
         self.store.put(object_key, result_document(image_id, owner_id, recognition))
         return object_key
+
+    def drop_document(self, image_id: str) -> None:
+        """Remove a result's JSON object that no row points at (its image was deleted before the row was written)."""
+        self.store.delete(_document_key(image_id))
 
     def add(self, session: Session, image_id: str, owner_id: str, recognition: Recognition, object_key: str) -> bool:
         """Insert the result row and its tags in the caller's transaction; False if the image already had one."""
@@ -112,6 +116,10 @@ def result_document(image_id: str, owner_id: str, recognition: Recognition) -> b
         "recognizer": {"name": recognition.recognizer, "version": recognition.version},
         "tags": [{"label": t.label, "confidence": t.confidence} for t in recognition.tags],
     }, sort_keys=True).encode()
+
+
+def _document_key(image_id: str) -> str:
+    return f"results/{image_id}.json"
 
 
 def _tag_rows(image_id: str, owner_id: str, recognition: Recognition) -> list[dict]:

@@ -104,3 +104,16 @@ def test_one_transaction_needs_one_database(monolith, tmp_path):
     with pytest.raises(ValueError, match="same engine"):
         SharedDatabaseCommit(monolith.images, other, monolith.queue)
     other.engine.dispose()
+
+
+def test_an_image_deleted_during_recognition_leaves_no_result_behind(monolith):
+    job, image = started(monolith)
+    monolith.images.delete("owner-1", image.id)  # the owner deletes it while the recognizer runs
+    monolith.results.forget("owner-1", image.id)
+
+    outcome = SharedDatabaseCommit(monolith.images, monolith.results, monolith.queue)(job, image, ESPRESSO)
+
+    assert outcome is Outcome.DONE and monolith.queue.counts()["done"] == 1
+    assert (count(monolith, ResultRow), count(monolith, ResultTagRow)) == (0, 0)
+    assert monolith.results.tag_counts("owner-1") == []
+    assert monolith.store.orphans() == [] and not list((monolith.store.root / "results").glob("*"))
