@@ -39,7 +39,9 @@ def test_bench_pipeline_quick_prints_a_table_and_writes_its_report(tmp_path, mod
 
 
 def test_compare_quick_prints_a_table_and_writes_its_reports(tmp_path, model_cache):
-    stdout = run_tool("compare.py", "--quick", "--out-dir", str(tmp_path), "--model-cache", str(model_cache))
+    # With the gateway's tag cache off every read makes both calls, so the per-hop figures see two hops.
+    stdout = run_tool("compare.py", "--quick", "--gateway-tag-cache", "0", "--out-dir", str(tmp_path),
+                      "--model-cache", str(model_cache))
 
     assert "| figure | monolith | microservices | ratio µ/m |" in stdout
     assert "added p50 per gateway -> service hop" in stdout
@@ -50,6 +52,8 @@ def test_compare_quick_prints_a_table_and_writes_its_reports(tmp_path, model_cac
         assert summary[variant]["reads"]["throughput_rps"] > 0
         assert summary[variant]["mixed"]["requests"] > 0
     assert summary["hop"]["hops_per_request"] >= 2  # uploads and results behind the gateway
+    assert summary["hop"]["gateway_waited_per_hop_ms"] > 0  # the gateway's client-side histogram was read
+    assert "Gateway tag cache: off" in markdown
     if importlib.util.find_spec("matplotlib") is None:
         return  # compare.py says so and writes no charts
     assert sorted(p.name for p in tmp_path.glob("comparison-*.png")) == [

@@ -77,19 +77,23 @@ def test_forget_drops_the_entry_and_forgets_upstream():
 
 def test_the_cache_is_bounded_and_evicts_the_least_recently_used():
     inner, owner = CountingResults(), new_id()
-    ids = [recorded(inner, owner, f"label-{n}") for n in range(3)]
+    first, second, third = (recorded(inner, owner, f"label-{n}") for n in range(3))
     cached = CachedResults(inner, max_entries=2)
-    for image_id in ids:
-        cached.tags_for(owner, [image_id])
+    cached.tags_for(owner, [first])
+    cached.tags_for(owner, [second])
+    cached.tags_for(owner, [first])  # first is now the most recently used
+    cached.tags_for(owner, [third])  # evicts second, not first
     inner.asked.clear()
-    cached.tags_for(owner, [ids[0]])
-    assert inner.asked == [[ids[0]]]
+    cached.tags_for(owner, [first, second])
+    assert inner.asked == [[second]]
 
 
 def test_queries_and_counts_always_go_upstream():
     inner, owner = CountingResults(), new_id()
-    image_id = recorded(inner, owner, "espresso")
+    first = recorded(inner, owner, "espresso")
     cached = CachedResults(inner, max_entries=10)
-    assert cached.image_ids_with_tag(owner, "espresso", limit=5, before=None) == [image_id]
-    recorded(inner, owner, "espresso")
+    assert cached.image_ids_with_tag(owner, "espresso", limit=5, before=None) == [first]
+    assert [c.count for c in cached.tag_counts(owner)] == [1]
+    second = recorded(inner, owner, "espresso")
+    assert set(cached.image_ids_with_tag(owner, "espresso", limit=5, before=None)) == {first, second}
     assert [c.count for c in cached.tag_counts(owner)] == [2]
