@@ -107,7 +107,6 @@ def prepare(settings: Settings) -> None:
     try:
         migrate(monolith.engine, TABLE_FAMILIES)
         load_or_create_signing_key(settings.signing_key_path)
-        monolith.store.root.mkdir(parents=True, exist_ok=True)
         monolith.store.sweep_orphans()
     finally:
         monolith.engine.dispose()

@@ -71,7 +71,6 @@ def prepare(settings: Settings) -> None:
     service = bootstrap(settings)
     try:
         migrate(service.engine, ["images", "queue"])
-        service.store.root.mkdir(parents=True, exist_ok=True)
         service.store.sweep_orphans()
     finally:
         service.engine.dispose()

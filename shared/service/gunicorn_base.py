@@ -60,6 +60,7 @@ def in_child_process(work: Callable[[], None]) -> None:
             traceback.print_exc()
             code = 1
         finally:
+            sys.stdout.flush()
             sys.stderr.flush()
             os._exit(code)
     _, status = os.waitpid(pid, 0)
