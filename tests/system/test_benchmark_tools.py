@@ -58,3 +58,18 @@ def test_compare_quick_prints_a_table_and_writes_its_reports(tmp_path, model_cac
         return  # compare.py says so and writes no charts
     assert sorted(p.name for p in tmp_path.glob("comparison-*.png")) == [
         "comparison-latency.png", "comparison-resources.png", "comparison-throughput.png"]
+
+
+def test_bench_hop_measures_an_empty_hop_and_writes_its_report(tmp_path):
+    out = tmp_path / "hop-floor.json"
+    stdout = run_tool("bench_hop.py", "--requests", "60", "--rounds", "2", "--out", str(out))
+
+    assert "added p50 per hop (ms)" in stdout and "httpx CPU per call in the caller (ms)" in stdout
+    report = json.loads(out.read_text())
+    assert report["requests_per_target"] == 120
+    # The relay answers only after its own call to the leaf has been answered, so it cannot be the faster one.
+    assert report["relay_min_ms"] > report["leaf_min_ms"]
+    cpu = report["server_cpu_ms_per_request"]
+    assert cpu["relay"]["relay"] > 0 and cpu["relay"]["leaf"] > 0  # both processes worked for each relayed GET
+    assert cpu["leaf"]["relay"] < cpu["leaf"]["leaf"]  # asked directly, the relay is idle
+    assert report["httpx_cpu_ms_per_call"] > 0 and report["flask_cpu_ms_per_request"] > 0
