@@ -107,6 +107,9 @@ def measure(args: argparse.Namespace) -> dict:
                 launcher.wait_healthy(process_spec, processes[name], 30.0, quiet)
             os.sched_setaffinity(0, {args.client_cpu})
             return run_rounds(args, urls, {name: p.pid for name, p in processes.items()})
+        except launcher.LaunchFailed as exc:
+            logs = "\n".join(log.read_text(errors="replace")[-3000:] for log in Path(metrics_dir).glob("*.log"))
+            raise SystemExit(f"bench_hop: {exc}\n{logs}") from exc
         finally:
             launcher.stop_all(processes, quiet, grace=10.0)
 
