@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import traceback
@@ -49,10 +50,13 @@ def in_child_process(work: Callable[[], None]) -> None:
     """Run work in a forked child and wait for it; raise SystemExit if it fails.
 
     The master only supervises workers: what preparing imports (SQLAlchemy, Alembic, the service's modules)
-    stays out of its memory, about 50 MiB per master (docs/performance.md).
+    stays out of its memory, about 50 MiB per master (docs/performance.md). A TERM or INT that reaches the
+    master meanwhile (gunicorn installs its own handlers only later) is passed to the child, and the master
+    then ends as that signal would have ended it: stopping during start-up leaves no process behind.
     """
     pid = os.fork()
     if pid == 0:  # the child: do the work, never return into gunicorn
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # end quietly when the master passes an INT on
         code = 0
         try:
             work()
@@ -63,7 +67,20 @@ def in_child_process(work: Callable[[], None]) -> None:
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(code)
-    _, status = os.waitpid(pid, 0)
+    stopped: list[int] = []
+
+    def pass_on(signum: int, _frame) -> None:
+        stopped.append(signum)
+        os.kill(pid, signum)
+
+    previous = {signum: signal.signal(signum, pass_on) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        _, status = os.waitpid(pid, 0)  # retried after pass_on runs (PEP 475)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if stopped:
+        os.kill(os.getpid(), stopped[0])  # now with the previous handler: end as if we had not been preparing
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"preparing failed (exit status {os.waitstatus_to_exitcode(status)}); see the error above")
 
