@@ -77,6 +77,12 @@ class DependencyUnavailable(TwinTagError):
     status, title, code = 503, "Service Unavailable", "dependency_unavailable"
 
 
+class Overloaded(TwinTagError):
+    """This process already has more requests waiting than it can serve soon; retry_after says when to come back."""
+
+    status, title, code = 503, "Service Unavailable", "overloaded"
+
+
 class DependencyTimeout(TwinTagError):
     """Another service did not answer within its timeout."""
 

@@ -72,7 +72,10 @@ class ServiceClient:
                 if attempt == attempts:
                     raise
             else:
-                if response.status_code not in RETRYABLE_STATUS or attempt == attempts:
+                # A Retry-After means the dependency asked to be left alone for a while (it is shedding load or its
+                # database is down): asking again at once would only add to its trouble.
+                if (response.status_code not in RETRYABLE_STATUS or attempt == attempts
+                        or "Retry-After" in response.headers):
                     return response
             time.sleep(self.backoff(attempt))
         raise AssertionError("unreachable")

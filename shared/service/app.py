@@ -10,6 +10,7 @@ from shared.api.health import health_blueprint
 from shared.api.observability import instrument
 from shared.api.problems import register_error_handlers
 from shared.domain.errors import InvalidInput
+from shared.service.admission import refuse_when_overloaded
 
 # Multipart framing around an uploaded file: a request may exceed the image limit by this much.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -23,6 +24,7 @@ def base_app(name: str, version: str, *, checks: dict[str, Callable[[], None]], 
                       MAX_FORM_MEMORY_SIZE=64 * 1024, MAX_FORM_PARTS=16)
     register_error_handlers(app)
     instrument(app, name, extra_collectors=list(collectors))
+    refuse_when_overloaded(app, name)  # after the request id is taken, before any route's own work
     app.register_blueprint(health_blueprint(name, version, checks))
     return app
 

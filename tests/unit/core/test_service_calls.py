@@ -64,6 +64,19 @@ def test_safe_calls_are_retried_on_a_503_and_unsafe_ones_are_not():
     assert calls == ["POST"]
 
 
+def test_a_503_with_retry_after_is_passed_on_at_once_not_retried():
+    calls = []
+
+    def handler(request):
+        calls.append(request.method)
+        return httpx.Response(503, headers={"Retry-After": "1"}, json={"title": "Service Unavailable"})
+
+    with pytest.raises(DependencyUnavailable) as raised:
+        client_answering(handler).call("GET", "/v1/images")
+    assert calls == ["GET"]  # an overloaded dependency is not asked again within the same request
+    assert raised.value.retry_after == 1  # and the caller's own answer tells its client when to come back
+
+
 def test_a_post_with_an_idempotency_guarantee_is_retried():
     calls = []
 
