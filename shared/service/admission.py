@@ -1,10 +1,10 @@
-"""Load shedding: when more requests wait for a thread than a worker can soon serve, the excess is refused at once.
+"""Load shedding: when more requests wait for a thread than a worker can soon serve, the excess is refused.
 
 gunicorn's gthread worker hands each request to a thread pool; beyond its threads, requests wait in the pool's
 queue for as long as it takes, so at twice the capacity every answer ends up late. Here the pool counts what
 waits: a request that arrives when `max_queued` are already waiting is marked, and when a thread takes it up,
-the app answers it `503` with `Retry-After` before doing any work (probes excepted). The requests that were
-accepted are served no later than `max_queued` requests' worth of waiting (docs/reliability.md, row 13).
+the app answers it `503` with `Retry-After` before doing any of its work (probes excepted). The requests that
+were accepted wait for at most `max_queued` requests ahead of them (docs/performance.md, section 8).
 """
 
 from __future__ import annotations

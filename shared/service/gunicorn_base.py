@@ -15,7 +15,7 @@ from prometheus_client import multiprocess
 
 bind = os.environ.get("TWINTAG_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("TWINTAG_WEB_WORKERS", "2"))
-# gthread, refusing at once the requests it cannot serve soon (shared/service/admission.py)
+# gthread, refusing with 503 the requests it cannot serve soon (shared/service/admission.py)
 worker_class = "shared.service.gunicorn_worker.AdmissionThreadWorker"
 threads = int(os.environ.get("TWINTAG_WEB_THREADS", "8"))
 # Requests a worker lets wait for a thread; one more is answered 503 with Retry-After (0: let every request wait).

@@ -73,3 +73,17 @@ def test_bench_hop_measures_an_empty_hop_and_writes_its_report(tmp_path):
     assert cpu["relay"]["relay"] > 0 and cpu["relay"]["leaf"] > 0  # both processes worked for each relayed GET
     assert cpu["leaf"]["relay"] < cpu["leaf"]["leaf"]  # asked directly, the relay is idle
     assert report["httpx_cpu_ms_per_call"] > 0 and report["flask_cpu_ms_per_request"] > 0
+
+
+def test_overload_runs_both_settings_and_accounts_for_every_request(tmp_path, model_cache):
+    out = tmp_path / "overload.json"
+    stdout = run_tool("overload.py", "--seconds", "1", "--out", str(out), "--model-cache", str(model_cache))
+
+    assert "overload at 2C: answers 200 / 503 / other" in stdout
+    results = json.loads(out.read_text())["results"]
+    assert list(results) == ["shedding on (as shipped)", "shedding off (TWINTAG_MAX_QUEUED_REQUESTS=0)"]
+    for result in results.values():
+        assert result["capacity_rps"] > 0
+        for phase in ("baseline", "overload"):
+            assert sum(result[phase]["answers"].values()) == result[phase]["sent"] > 0  # every request answered
+    assert "503" not in results["shedding off (TWINTAG_MAX_QUEUED_REQUESTS=0)"]["overload"]["answers"]

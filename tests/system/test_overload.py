@@ -1,4 +1,4 @@
-"""Load beyond capacity (row 13 of RELIABILITY.md): the excess is refused at once with 503 + Retry-After, the rest
+"""Load beyond capacity (row 13 of RELIABILITY.md): the excess is refused with 503 + Retry-After, the rest
 is served, nothing answers 500, and the server serves normally again once the burst is over."""
 
 from __future__ import annotations

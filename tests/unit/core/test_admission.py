@@ -56,7 +56,8 @@ def test_a_marked_request_is_answered_503_with_retry_after_before_its_route_runs
     assert refused.headers["Retry-After"] == "1"
     assert refused.content_type == "application/problem+json"
     body = refused.get_json()
-    assert body["type"].endswith("/overloaded") and body["request_id"] == refused.headers["X-Request-ID"] == "r-overload"
+    assert body["type"].endswith("/overloaded")
+    assert body["request_id"] == refused.headers["X-Request-ID"] == "r-overload"
     assert probe.status_code == 200
     assert pool.submit(client.get, "/work").result(timeout=5).status_code == 200 and ran == [1]
     pool.shutdown()
