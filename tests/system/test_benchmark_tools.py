@@ -87,3 +87,16 @@ def test_overload_runs_both_settings_and_accounts_for_every_request(tmp_path, mo
         for phase in ("baseline", "overload"):
             assert sum(result[phase]["answers"].values()) == result[phase]["sent"] > 0  # every request answered
     assert "503" not in results["shedding off (TWINTAG_MAX_QUEUED_REQUESTS=0)"]["overload"]["answers"]
+
+
+def test_soak_accounts_for_every_upload_and_samples_memory(tmp_path, model_cache):
+    out = tmp_path / "soak.json"
+    stdout = run_tool("soak.py", "--minutes", "0.25", "--sample-seconds", "2", "--out", str(out),
+                      "--model-cache", str(model_cache))
+
+    assert "accepted uploads lost (bar: 0)" in stdout
+    report = json.loads(out.read_text())
+    assert report["uploads"]["sent"] == 15 and report["uploads"]["accepted"] == 15
+    assert report["lost"] == 0 and report["drained"] is True  # every accepted upload was recognised
+    assert sum(report["reads"]["answers"].values()) == report["reads"]["sent"] > 0
+    assert len(report["samples"]) >= 3 and all(s["rss_mib"] > 0 for s in report["samples"])
