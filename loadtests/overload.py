@@ -51,6 +51,16 @@ class Target:
         self.local = threading.local()
 
     def get(self) -> int:
+        """The status of one GET; 0 if no answer came (reset, timeout)."""
+        reused = getattr(self.local, "connection", None) is not None
+        status = self._get()
+        if status == 0 and reused:
+            # The server may have closed a kept-alive connection that sat idle (gunicorn's keepalive is 5 s):
+            # like browsers and httpx, try a GET once more on a new connection before calling it unanswered.
+            status = self._get()
+        return status
+
+    def _get(self) -> int:
         connection = getattr(self.local, "connection", None)
         if connection is None:
             connection = self.local.connection = http.client.HTTPConnection(self.host, int(self.port), timeout=10)
@@ -62,7 +72,7 @@ class Target:
         except (OSError, http.client.HTTPException):
             connection.close()
             self.local.connection = None
-            return 0  # no answer at all (reset, timeout)
+            return 0
 
 
 def closed_loop(target: Target, clients: int, seconds: float) -> float:
