@@ -15,7 +15,6 @@ compare.py measures the real hop (token checks, databases, metrics); this measur
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -31,12 +30,13 @@ from loadtests.bench_pipeline import (  # noqa: E402
     REPORTS,
     HelpFormatter,
     free_port,
-    load_average,
     machine,
     percentile,
     pinned,
+    print_rows,
     quiet,
     tree,
+    write_report,
 )
 from loadtests.hop_floor_apps import create_leaf  # noqa: E402
 from shared.http.client import make_http_client  # noqa: E402
@@ -162,9 +162,7 @@ def print_table(result: dict) -> None:
              ("server CPU per request via relay: relay + leaf (ms)", f"{cpu['relay']['relay']:.2f} + "
                                                                       f"{cpu['relay']['leaf']:.2f}"),
              ("httpx CPU per call in the caller (ms)", f"{result['httpx_cpu_ms_per_call']:.2f}")]
-    width = max(len(label) for label, _ in lines)
-    for label, value in lines:
-        print(f"{label:<{width}}  {value}")
+    print_rows(lines)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -183,12 +181,7 @@ def main(argv: list[str] | None = None) -> None:
     started = machine()
     result = measure(args)
     print_table(result)
-    report = {"command": " ".join(["python loadtests/bench_hop.py", *(sys.argv[1:] if argv is None else argv)]),
-              "machine": started, "load_average_end": load_average(), "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
-              **result}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {args.out}")
+    write_report(args.out, "bench_hop.py", argv, started, result)
 
 
 if __name__ == "__main__":

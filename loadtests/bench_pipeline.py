@@ -515,6 +515,23 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefau
     """Keeps the description's line breaks and shows each option's default."""
 
 
+def print_rows(rows: list[tuple[str, str]]) -> None:
+    """Print label / value pairs as two aligned columns."""
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        print(f"{label:<{width}}  {value}")
+
+
+def write_report(path: Path, script: str, argv: list[str] | None, started: dict, body: dict) -> None:
+    """Write a tool's JSON report: the command, the machine at start and end, then its figures."""
+    report = {"command": " ".join([f"python loadtests/{script}", *(sys.argv[1:] if argv is None else argv)]),
+              "machine": started, "load_average_end": load_average(), "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
+              **body}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"wrote {path}")
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line options (--quick shrinks every phase to a few seconds)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
 import sys
 import tempfile
@@ -29,11 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 from loadtests.bench_pipeline import (  # noqa: E402
     REPORTS,
     HelpFormatter,
-    load_average,
     machine,
     percentile,
     sample_images,
     start_stack,
+    write_report,
 )
 from loadtests.compare import seed  # noqa: E402
 
@@ -184,12 +183,7 @@ def main(argv: list[str] | None = None) -> None:
         results = {name: measure(args.variant, env, args, workdir / f"run-{number}")
                    for number, (name, env) in enumerate({**on, **OFF}.items())}
     print_table(results)
-    report = {"command": " ".join(["python loadtests/overload.py", *(sys.argv[1:] if argv is None else argv)]),
-              "variant": args.variant, "machine": started, "load_average_end": load_average(),
-              "finished": time.strftime("%Y-%m-%d %H:%M:%S"), "results": results}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {args.out}")
+    write_report(args.out, "overload.py", argv, started, {"variant": args.variant, "results": results})
 
 
 if __name__ == "__main__":

@@ -28,13 +28,14 @@ from loadtests.bench_pipeline import (  # noqa: E402
     REPORTS,
     HelpFormatter,
     api_client,
-    load_average,
     machine,
     memory,
+    print_rows,
     sample_images,
     start_stack,
     upload,
     wait_for_tags,
+    write_report,
 )
 from loadtests.compare import seed  # noqa: E402
 from loadtests.overload import SERVER_THREADS, Target, closed_loop, open_loop  # noqa: E402
@@ -150,9 +151,7 @@ def print_table(result: dict) -> None:
               f"{result['rss_first_mib']} -> {result['rss_last_mib']}"),
              ("RSS growth % (bar: < 10)", f"{result['rss_growth_percent']}"),
              ("queue drained after the load stopped (s)", f"{result['drained']} ({result['drain_seconds']})")]
-    width = max(len(label) for label, _ in lines)
-    for label, value in lines:
-        print(f"{label:<{width}}  {value}")
+    print_rows(lines)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -176,12 +175,7 @@ def main(argv: list[str] | None = None) -> None:
         args.model_cache = args.model_cache or workdir / "model-cache"
         result = soak(args, workdir)
     print_table(result)
-    report = {"command": " ".join(["python loadtests/soak.py", *(sys.argv[1:] if argv is None else argv)]),
-              "variant": args.variant, "machine": started, "load_average_end": load_average(),
-              "finished": time.strftime("%Y-%m-%d %H:%M:%S"), **result}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {args.out}")
+    write_report(args.out, "soak.py", argv, started, {"variant": args.variant, **result})
 
 
 if __name__ == "__main__":
