@@ -158,16 +158,22 @@ def _ratio(result: dict) -> str:
     return f"{accepted / baseline:.1f}x" if accepted and baseline else "-"
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=HelpFormatter)
+def load_tool_parser(doc: str, report: str) -> argparse.ArgumentParser:
+    """The options every tool that loads one pinned variant shares (this one and soak.py)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0], formatter_class=HelpFormatter)
     parser.add_argument("--variant", choices=sorted(SERVER_THREADS), default="monolith")
-    parser.add_argument("--seconds", type=float, default=10.0, help="length of each phase")
     parser.add_argument("--server-cpu", type=int, default=0, help="the CPU the variant is pinned to")
     parser.add_argument("--client-cpu", type=int, default=1, help="the CPU the load generator runs on")
+    parser.add_argument("--model-cache", type=Path, default=None, help="where the built model is kept")
+    parser.add_argument("--out", type=Path, default=REPORTS / report, help="where to write the figures")
+    return parser
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = load_tool_parser(__doc__, "overload.json")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each phase")
     parser.add_argument("--max-queued", type=int, default=None,
                         help="TWINTAG_MAX_QUEUED_REQUESTS for the shedding run (default: as shipped, 4 x threads)")
-    parser.add_argument("--model-cache", type=Path, default=None, help="where the built model is kept")
-    parser.add_argument("--out", type=Path, default=REPORTS / "overload.json", help="where to write the figures")
     return parser.parse_args(argv)
 
 

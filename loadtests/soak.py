@@ -25,8 +25,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
 from loadtests.bench_pipeline import (  # noqa: E402
-    REPORTS,
-    HelpFormatter,
     api_client,
     machine,
     memory,
@@ -38,7 +36,7 @@ from loadtests.bench_pipeline import (  # noqa: E402
     write_report,
 )
 from loadtests.compare import seed  # noqa: E402
-from loadtests.overload import SERVER_THREADS, Target, closed_loop, open_loop  # noqa: E402
+from loadtests.overload import SERVER_THREADS, Target, closed_loop, load_tool_parser, open_loop  # noqa: E402
 
 WARM_UP_SECONDS = 60.0  # memory is compared from the first sample after this, once caches and pools are full
 DRAIN_TIMEOUT = 300.0
@@ -155,15 +153,10 @@ def print_table(result: dict) -> None:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=HelpFormatter)
-    parser.add_argument("--variant", choices=sorted(SERVER_THREADS), default="monolith")
+    parser = load_tool_parser(__doc__, "soak.json")
     parser.add_argument("--minutes", type=float, default=30.0, help="how long the load runs")
     parser.add_argument("--uploads-per-s", type=float, default=1.0, help="uploads per second during the soak")
     parser.add_argument("--sample-seconds", type=float, default=10.0, help="how often memory is sampled")
-    parser.add_argument("--server-cpu", type=int, default=0, help="the CPU the variant is pinned to")
-    parser.add_argument("--client-cpu", type=int, default=1, help="the CPU the load generator runs on")
-    parser.add_argument("--model-cache", type=Path, default=None, help="where the built model is kept")
-    parser.add_argument("--out", type=Path, default=REPORTS / "soak.json", help="where to write the figures")
     return parser.parse_args(argv)
 
 
