@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import hashlib
 import os
@@ -24,6 +23,7 @@ from onnxruntime.capi.onnxruntime_pybind11_state import (
 )
 from PIL import Image
 
+from shared.native_memory import release_free_memory
 from shared.recognition import attributes
 from shared.recognition.efficientnet.imaging import decode_image, preprocess
 from shared.recognition.efficientnet.interface import INPUT_NAME, NUM_CLASSES
@@ -95,17 +95,10 @@ def _try_session(source: Path | bytes | None, options: ort.SessionOptions) -> or
 def _new_session(source: Path | bytes, options: ort.SessionOptions) -> ort.InferenceSession:
     session = ort.InferenceSession(str(source) if isinstance(source, Path) else source, options,
                                    providers=["CPUExecutionProvider"])
-    _release_free_memory()
-    return session
-
-
-def _release_free_memory() -> None:
     # Optimizing the graph frees several copies of the weights; glibc keeps that memory in the process
-    # unless asked to hand it back (about 25 MiB per process). Elsewhere there is nothing to do.
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
+    # unless asked to hand it back (about 25 MiB per process).
+    release_free_memory()
+    return session
 
 
 def _build(weights_path: Path) -> bytes:
