@@ -17,6 +17,7 @@ from shared.native_memory import limit_malloc_arenas
 
 # Read in the master before any worker or thread exists, so every worker inherits the cap.
 limit_malloc_arenas()
+
 bind = os.environ.get("TWINTAG_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("TWINTAG_WEB_WORKERS", "2"))
 # gthread, refusing with 503 the requests it cannot serve soon (shared/service/admission.py)
