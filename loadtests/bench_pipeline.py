@@ -20,8 +20,9 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -172,6 +173,15 @@ class Stack:
         """The tail of every process's log, for error messages."""
         return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}"
                          for p in sorted(self.data_dir.glob("*.log")))
+
+
+@contextmanager
+def scratch_dir(tool: str, args: argparse.Namespace) -> Iterator[Path]:
+    """A temporary work directory for one tool run; args.model_cache defaults to a folder in it."""
+    with tempfile.TemporaryDirectory(prefix=f"twintag-{tool}-") as scratch:
+        workdir = Path(scratch)
+        args.model_cache = args.model_cache or workdir / "model-cache"
+        yield workdir
 
 
 def make_stack(variant: str, data_dir: Path, model_cache: Path, *, env: dict[str, str] | None = None,
@@ -562,10 +572,9 @@ def main(argv: list[str] | None = None) -> None:
     variants = list(VARIANTS) if args.variant == "both" else [args.variant]
     images = sample_images()
     report = {"machine": machine(), "settings": {k: str(v) for k, v in vars(args).items()}, "variants": {}}
-    with tempfile.TemporaryDirectory(prefix="twintag-bench-") as scratch:
+    with scratch_dir("bench", args) as workdir:
         for variant in variants:
-            cache = args.model_cache or Path(scratch) / "model-cache"
-            report["variants"][variant] = bench_variant(variant, Path(scratch), cache, images, args, say)
+            report["variants"][variant] = bench_variant(variant, workdir, args.model_cache, images, args, say)
     report["load_average_end"] = load_average()
     if len(variants) == 2:
         rss = [report["variants"][v]["memory_idle"]["total"]["rss"] for v in VARIANTS]

@@ -15,7 +15,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -42,6 +41,7 @@ from loadtests.bench_pipeline import (  # noqa: E402
     pinned,
     sample_images,
     scrape,
+    scratch_dir,
     sign_up,
     start_stack,
     upload,
@@ -532,9 +532,7 @@ def main(argv: list[str] | None = None) -> None:
     say = lambda line: print(f"compare: {line}", flush=True)  # noqa: E731
     images, runs = sample_images(), []
     started_at = machine()
-    with tempfile.TemporaryDirectory(prefix="twintag-compare-") as scratch:
-        workdir = Path(scratch)
-        args.model_cache = args.model_cache or workdir / "model-cache"
+    with scratch_dir("compare", args) as workdir:
         for run in range(args.runs):
             order = VARIANTS if run % 2 == 0 else tuple(reversed(VARIANTS))
             runs += [run_variant(variant, run, args, workdir, images, say) for variant in order]

@@ -17,7 +17,6 @@ import argparse
 import http.client
 import os
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +30,7 @@ from loadtests.bench_pipeline import (  # noqa: E402
     machine,
     percentile,
     sample_images,
+    scratch_dir,
     start_stack,
     write_report,
 )
@@ -180,9 +180,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     started = machine()
-    with tempfile.TemporaryDirectory(prefix="twintag-overload-") as scratch:
-        workdir = Path(scratch)
-        args.model_cache = args.model_cache or workdir / "model-cache"
+    with scratch_dir("overload", args) as workdir:
         on = ({"shedding on (as shipped)": {}} if args.max_queued is None else
               {f"shedding on (TWINTAG_MAX_QUEUED_REQUESTS={args.max_queued})":
                {"TWINTAG_MAX_QUEUED_REQUESTS": str(args.max_queued)}})

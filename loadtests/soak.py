@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +29,7 @@ from loadtests.bench_pipeline import (  # noqa: E402
     memory,
     print_rows,
     sample_images,
+    scratch_dir,
     start_stack,
     upload,
     wait_for_tags,
@@ -163,9 +163,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     started = machine()
-    with tempfile.TemporaryDirectory(prefix="twintag-soak-") as scratch:
-        workdir = Path(scratch)
-        args.model_cache = args.model_cache or workdir / "model-cache"
+    with scratch_dir("soak", args) as workdir:
         result = soak(args, workdir)
     print_table(result)
     write_report(args.out, "soak.py", argv, started, {"variant": args.variant, **result})
