@@ -28,18 +28,18 @@ class SharedDatabaseCommit:
         """Store the result once, mark the image done and complete the job, all or nothing."""
         # This transaction is the only place that marks an image done, and it records the result too: so a done
         # image already has its result and needs no new one. For any other image the insert is idempotent: if a
-        # redelivery recorded a result first, its rows stay (the JSON object holds the last writer's, which for
-        # the bundled deterministic recognizer is the same).
+        # redelivery recorded a result first, its rows and its JSON object stay, and this one's object goes.
         recorded = image.status is ImageStatus.DONE
         object_key = None if recorded else self.results.put_document(image.id, image.owner_id, recognition)
+        added = False
         with transaction(self.queue.engine) as session:
-            present = self.images.lock_if_present(session, image.id)
-            if present:
+            if self.images.lock_if_present(session, image.id):
                 if object_key is not None:
-                    self.results.add(session, image.id, image.owner_id, recognition, object_key)
+                    added = self.results.add(session, image.id, image.owner_id, recognition, object_key)
                 self.images.finish(session, image.id, ImageStatus.DONE)
             completed = self.queue.complete(job, session)
-        if not present and object_key is not None:
-            # Deleted while it was being recognized: its delete already forgot the result, so keep nothing.
-            self.results.drop_document(image.id)
+        if object_key is not None and not added:
+            # Recorded first by a redelivery, or deleted while it was being recognized (its delete already forgot
+            # the result): keep no second object.
+            self.results.discard_document(image.id, object_key)
         return Outcome.DONE if completed else Outcome.LOST

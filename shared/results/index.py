@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 
@@ -27,6 +28,7 @@ _INSERT_RESULT = {
 }
 _INSERT_TAGS = insert(ResultTagRow)
 _EXISTS = select(ResultRow.image_id).where(ResultRow.image_id == bindparam("image_id"))
+_OBJECT_KEY = select(ResultRow.object_key).where(ResultRow.image_id == bindparam("image_id"))
 
 
 class ResultIndex:
@@ -41,7 +43,10 @@ class ResultIndex:
             return False
         object_key = self.put_document(image_id, owner_id, recognition)
         with transaction(self.engine) as session:
-            return self.add(session, image_id, owner_id, recognition, object_key)
+            added = self.add(session, image_id, owner_id, recognition, object_key)
+        if not added:  # another delivery recorded first, between the check above and this insert
+            self.discard_document(image_id, object_key)
+        return added
 
     def has_result(self, image_id: str) -> bool:
         """Tell whether the image already has a recorded result."""
@@ -49,15 +54,23 @@ class ResultIndex:
             return conn.execute(_EXISTS, {"image_id": image_id}).first() is not None
 
     def put_document(self, image_id: str, owner_id: str, recognition: Recognition) -> str:
-        """Write the result's JSON object (before its row, which must never point at nothing); return its key."""
-        object_key = _document_key(image_id)
-        # Same key for a redelivery: the object is simply rewritten whole, then the row insert decides.
-        self.store.put(object_key, result_document(image_id, owner_id, recognition))
+        """Write the result's JSON object (before its row, which must never point at nothing); return its key.
+
+        The key names the content. Two deliveries of the same result write the same object; two different ones
+        (replicas at different recognizer versions, racing) write two, so the row the insert keeps points at its
+        own result, never at one rewritten by the delivery that lost. The loser discards its object."""
+        document = result_document(image_id, owner_id, recognition)
+        object_key = f"results/{image_id}-{hashlib.sha256(document).hexdigest()[:16]}.json"
+        self.store.put(object_key, document)
         return object_key
 
-    def drop_document(self, image_id: str) -> None:
-        """Remove a result's JSON object that no row points at (its image was deleted before the row was written)."""
-        self.store.delete(_document_key(image_id))
+    def discard_document(self, image_id: str, object_key: str) -> None:
+        """Remove a JSON object written for a row that was not inserted, unless the image's row points at it
+        (the same result, delivered twice); when the image has no row at all (deleted meanwhile), remove it."""
+        with self.engine.connect().execution_options(**READ_ONLY) as conn:
+            recorded_key = conn.execute(_OBJECT_KEY, {"image_id": image_id}).scalar()
+        if recorded_key != object_key:
+            self.store.delete(object_key)
 
     def add(self, session: Session, image_id: str, owner_id: str, recognition: Recognition, object_key: str) -> bool:
         """Insert the result row and its tags in the caller's transaction; False if the image already had one."""
@@ -116,10 +129,6 @@ def result_document(image_id: str, owner_id: str, recognition: Recognition) -> b
         "recognizer": {"name": recognition.recognizer, "version": recognition.version},
         "tags": [{"label": t.label, "confidence": t.confidence} for t in recognition.tags],
     }, sort_keys=True).encode()
-
-
-def _document_key(image_id: str) -> str:
-    return f"results/{image_id}.json"
 
 
 def _tag_rows(image_id: str, owner_id: str, recognition: Recognition) -> list[dict]:

@@ -19,6 +19,7 @@ from shared.results.index import ResultIndex
 from shared.results.tables import ResultRow, ResultTagRow
 from shared.settings import settings_in
 from tests.support.images import solid
+from tests.support.results import result_objects, stored_document
 
 ESPRESSO = Recognition((TagScore("espresso", 0.9), TagScore("cup", 0.2), TagScore("espresso", 0.1)), "stub", "1")
 
@@ -54,7 +55,7 @@ def test_the_result_the_done_status_and_the_completed_job_are_written_together(m
     assert outcome is Outcome.DONE
     assert monolith.images.get("owner-1", image.id).status == ImageStatus.DONE
     assert [t.label for t in monolith.results.tags_for("owner-1", [image.id])[image.id]] == ["espresso", "cup"]
-    assert b'"espresso"' in monolith.store.get(f"results/{image.id}.json")
+    assert [t["label"] for t in stored_document(monolith.results, image.id)["tags"]] == ["espresso", "cup", "espresso"]
     assert monolith.queue.counts()["done"] == 1
 
 
@@ -81,6 +82,20 @@ def test_a_result_recorded_earlier_does_not_abort_the_transaction_that_completes
     assert outcome is Outcome.DONE
     assert monolith.images.get("owner-1", image.id).status == ImageStatus.DONE
     assert count(monolith, ResultRow) == 1
+    assert len(result_objects(monolith.results, image.id)) == 1  # the same result: one object, kept
+
+
+def test_a_different_result_recorded_earlier_keeps_its_rows_and_its_own_json_object(monolith):
+    job, image = started(monolith)
+    earlier = Recognition((TagScore("cup", 0.8),), "stub", "2")  # e.g. a replica at another version
+    monolith.results.record(image.id, image.owner_id, earlier)
+
+    assert SharedDatabaseCommit(monolith.images, monolith.results, monolith.queue)(job, image, ESPRESSO) is Outcome.DONE
+
+    assert [t.label for t in monolith.results.tags_for("owner-1", [image.id])[image.id]] == ["cup"]
+    document = stored_document(monolith.results, image.id)
+    assert document["recognizer"] == {"name": "stub", "version": "2"} and document["tags"][0]["label"] == "cup"
+    assert len(result_objects(monolith.results, image.id)) == 1  # the losing delivery's object is gone
 
 
 def test_a_redelivery_for_a_done_image_leaves_its_result_and_object_alone(monolith):
@@ -89,12 +104,13 @@ def test_a_redelivery_for_a_done_image_leaves_its_result_and_object_alone(monoli
     commit = SharedDatabaseCommit(monolith.images, monolith.results, queue)
     job, image = started(monolith, queue)
     assert commit(job, image, ESPRESSO) is Outcome.DONE
-    stored = monolith.store.get(f"results/{image.id}.json")
+    stored = stored_document(monolith.results, image.id)
 
     later = Recognition((TagScore("cup", 0.9),), "stub", "2")
     assert commit(job, monolith.images.mark_processing(image.id), later) is Outcome.LOST  # already completed
 
-    assert monolith.store.get(f"results/{image.id}.json") == stored
+    assert stored_document(monolith.results, image.id) == stored
+    assert len(result_objects(monolith.results, image.id)) == 1
     assert [t.label for t in monolith.results.tags_for("owner-1", [image.id])[image.id]] == ["espresso", "cup"]
 
 

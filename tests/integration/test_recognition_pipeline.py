@@ -15,6 +15,7 @@ from shared.recognition.pipeline import RecognitionHandler
 from shared.recognition.recognizer import RecognitionFailed
 from shared.results.tables import ResultRow
 from tests.support.images import photo, solid
+from tests.support.results import stored_document
 
 
 class RefusingRecognizer:
@@ -44,7 +45,7 @@ def test_a_job_runs_the_classifier_and_stores_tags_and_the_json_result(monolith,
     assert monolith.images.get("owner-1", image.id).status == ImageStatus.DONE
     labels = [t.label for t in monolith.results.tags_for("owner-1", [image.id])[image.id]]
     assert labels[0] == "espresso"
-    assert b'"espresso"' in monolith.store.get(f"results/{image.id}.json")
+    assert stored_document(monolith.results, image.id)["tags"][0]["label"] == "espresso"
 
 
 def test_a_worker_that_dies_after_writing_the_result_leaves_exactly_one_result(monolith, classifier, settings):

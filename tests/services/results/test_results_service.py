@@ -7,7 +7,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shared.domain.ids import new_id
+from shared.results.index import ResultIndex
 from shared.results.tables import ResultRow, ResultTagRow
+from tests.support.results import result_objects, stored_document
 
 
 @pytest.fixture
@@ -49,6 +51,21 @@ def test_a_delivery_is_201_then_200_on_redelivery_with_exactly_one_row(client, r
     again = client.put(f"/v1/results/{image_id}", json=body(user_id, "dog"), headers=recognition)
     assert again.status_code == 200 and again.get_json()["created"] is False
     assert (rows(results[1], ResultRow), rows(results[1], ResultTagRow)) == (1, 2)
+
+
+def test_a_redelivery_racing_the_first_with_another_result_leaves_the_first_rows_and_their_own_object(
+        client, results, recognition, user_id, monkeypatch):
+    image_id = deliver(client, recognition, user_id, "cat", "sofa")
+    # The second delivery checked for a result before the first inserted one (two threads or two replicas).
+    monkeypatch.setattr(ResultIndex, "has_result", lambda index, image_id: False)
+
+    again = client.put(f"/v1/results/{image_id}", json=body(user_id, "dog"), headers=recognition)
+
+    assert again.status_code == 200 and again.get_json()["created"] is False
+    index = results[1].index
+    assert [t.label for t in index.tags_for(user_id, [image_id])[image_id]] == ["cat", "sofa"]
+    assert [t["label"] for t in stored_document(index, image_id)["tags"]] == ["cat", "sofa"]
+    assert len(result_objects(index, image_id)) == 1  # the loser's object is gone
 
 
 @pytest.mark.parametrize(("changes", "fields"), [
