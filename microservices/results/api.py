@@ -33,6 +33,14 @@ def record(image_id: str) -> tuple[Response, int]:
     return jsonify({"image_id": image_id, "created": created}), 201 if created else 200
 
 
+@api.delete("/v1/recognition/results/<image_id>")
+@service_required("recognition")
+def withdraw(image_id: str) -> tuple[str, int]:
+    """Withdraw the result of an image that recognition found deleted after recording it (idempotent)."""
+    index().withdraw(image_id)
+    return "", 204
+
+
 @api.get("/v1/results")
 @user_required
 def tags_for() -> Response:

@@ -86,12 +86,13 @@ def recognition_content(image_id: str) -> Response:
 @api.put("/v1/recognition/images/<image_id>/status")
 @service_required("recognition")
 def finish_recognition(image_id: str) -> tuple[str, int]:
-    """Record the end of recognition: done, or failed with a reason."""
+    """Record the end of recognition: done, or failed with a reason; 404 if the image was deleted meanwhile."""
     body = json_body()
     status = status_filter(str(body.get("status", "")))
     if status not in (ImageStatus.DONE, ImageStatus.FAILED):
         raise InvalidInput("status must be done or failed.", errors=[{"field": "status", "message": "done|failed"}])
     error = body.get("error")
-    catalog().finish_recognition(image_id, status, error if isinstance(error, str) else None)
+    if not catalog().finish_recognition(image_id, status, error if isinstance(error, str) else None):
+        raise NotFound("No such image.")
     return "", 204
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from shared.api.ports import Images, Results
-from shared.domain.errors import InvalidInput
+from shared.domain.errors import InvalidInput, NotFound
 from shared.domain.ids import is_id
 from shared.domain.images import Image, ImageStatus
 
@@ -36,8 +36,16 @@ def list_images(images: Images, results: Results, owner_id: str, *, tag: str | N
 
 
 def delete_image(images: Images, results: Results, owner_id: str, image_id: str) -> None:
-    """Delete the image, then its result; both steps are safe to repeat."""
-    images.delete(owner_id, image_id)
+    """Delete the image, then its result; both steps are safe to repeat.
+
+    An image already gone still has its result forgotten before the 404: the delete that removed it may have
+    stopped before its second step (the results service was down), and this retry must finish it. Forgetting
+    is scoped to the owner, so another user's id forgets nothing."""
+    try:
+        images.delete(owner_id, image_id)
+    except NotFound:
+        results.forget(owner_id, image_id)
+        raise
     results.forget(owner_id, image_id)
 
 

@@ -50,3 +50,6 @@ class ResultsDeliveryClient:
                 "tags": [{"label": t.label, "confidence": t.confidence} for t in recognition.tags]}
         response = self.service.call("PUT", f"/v1/results/{image_id}", auth=self.authorization(AUDIENCE), json=body)
         return response.status_code == 201
+
+    def withdraw(self, image_id: str) -> None:
+        self.service.call("DELETE", f"/v1/recognition/results/{image_id}", auth=self.authorization(AUDIENCE))

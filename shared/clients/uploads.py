@@ -76,9 +76,14 @@ class UploadsRecognitionClient:
             return None
         return image_from_json(body, body["owner_id"]), content
 
-    def finish_recognition(self, image_id: str, status: ImageStatus, error: str | None = None) -> None:
-        """Record the end of recognition (PUT: safe to retry)."""
-        self._call("PUT", f"/v1/recognition/images/{image_id}/status", json={"status": status.value, "error": error})
+    def finish_recognition(self, image_id: str, status: ImageStatus, error: str | None = None) -> bool:
+        """Record the end of recognition (PUT: safe to retry); False if the image was deleted meanwhile."""
+        try:
+            self._call("PUT", f"/v1/recognition/images/{image_id}/status",
+                       json={"status": status.value, "error": error})
+        except NotFound:
+            return False
+        return True
 
     def _call(self, method: str, path: str, **kwargs):
         return self.service.call(method, path, auth=self.authorization(AUDIENCE), idempotent=True, **kwargs)

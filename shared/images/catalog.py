@@ -130,10 +130,12 @@ class ImageCatalog:
             object_key = row.object_key
         return self.store.get(object_key)
 
-    def finish_recognition(self, image_id: str, status: ImageStatus, error: str | None = None) -> None:
-        """Record the end of recognition (done, or failed with a reason); a deleted image is ignored."""
+    def finish_recognition(self, image_id: str, status: ImageStatus, error: str | None = None) -> bool:
+        """Record the end of recognition (done, or failed with a reason); False if the image was deleted."""
         with transaction(self.engine) as session:
-            self.finish(session, image_id, status, error)
+            if present := self.lock_if_present(session, image_id):
+                self.finish(session, image_id, status, error)
+        return present
 
     @staticmethod
     def lock_if_present(session: Session, image_id: str) -> bool:

@@ -27,8 +27,8 @@ class ImageSource(Protocol):
         """Mark the image processing; return it and its bytes, or None if it is gone."""
         ...
 
-    def finish_recognition(self, image_id: str, status: ImageStatus, error: str | None = None) -> None:
-        """Record that recognition ended (done or failed)."""
+    def finish_recognition(self, image_id: str, status: ImageStatus, error: str | None = None) -> bool:
+        """Record that recognition ended (done or failed); return False if the image is gone."""
         ...
 
 
@@ -37,6 +37,10 @@ class ResultSink(Protocol):
 
     def record(self, image_id: str, owner_id: str, recognition: Recognition) -> bool:
         """Store the result once; return False if it was already there."""
+        ...
+
+    def withdraw(self, image_id: str) -> None:
+        """Remove the result of an image that turned out to be deleted; harmless when there is none."""
         ...
 
 
@@ -86,6 +90,8 @@ class RecognitionHandler:
         found = self.source.start_recognition(image_id)
         if found is None:
             log.info("image %s was deleted before recognition; nothing to do", image_id)
+            # An earlier attempt may have recorded its result and stopped before finding the image gone.
+            self.sink.withdraw(image_id)
             return None
         image, content = found
         started = time.perf_counter()
@@ -94,5 +100,10 @@ class RecognitionHandler:
         if self.commit is not None:
             return self.commit(job, image, recognition)
         self.sink.record(image.id, image.owner_id, recognition)
-        self.source.finish_recognition(image.id, ImageStatus.DONE)
+        if not self.source.finish_recognition(image.id, ImageStatus.DONE):
+            # Deleted while it was being recognized: its delete may have forgotten the result before this one was
+            # recorded, so take the result back (images and results live in two services, with no transaction
+            # around both; the monolith's commit checks the image under a lock instead).
+            log.info("image %s was deleted during recognition; result withdrawn", image.id)
+            self.sink.withdraw(image.id)
         return None  # the worker completes the job

@@ -111,10 +111,18 @@ class ResultIndex:
             return [TagCount(label, count) for label, count in session.execute(query)]
 
     def forget(self, owner_id: str, image_id: str) -> None:
-        """Delete an image's result (when the image is deleted); forgetting twice is fine."""
+        """Delete an image's result (when its owner deletes the image); forgetting twice is fine."""
+        self._delete(image_id, owner_id)
+
+    def withdraw(self, image_id: str) -> None:
+        """Delete the result recorded for an image that no longer exists, whoever owned it (for recognition,
+        which finds out after recording it that the image was deleted meanwhile); withdrawing twice is fine."""
+        self._delete(image_id, None)
+
+    def _delete(self, image_id: str, owner_id: str | None) -> None:
         with transaction(self.engine) as session:
             row = session.get(ResultRow, image_id)
-            if row is None or row.owner_id != owner_id:
+            if row is None or owner_id not in (None, row.owner_id):
                 return
             object_key = row.object_key
             session.execute(delete(ResultTagRow).where(ResultTagRow.image_id == image_id))

@@ -42,6 +42,7 @@ EXPECTED = {
         ("PUT", "/v1/recognition/images/<image_id>/status")]},
     ("recognition", "POST", "/v1/jobs"): ("uploads",),
     ("results", "PUT", "/v1/results/<image_id>"): ("recognition",),
+    ("results", "DELETE", "/v1/recognition/results/<image_id>"): ("recognition",),
     **{("results", method, rule): USER for method, rule in [
         ("GET", "/v1/results"), ("GET", "/v1/images-by-tag"), ("GET", "/v1/tags"),
         ("DELETE", "/v1/results/<image_id>")]},

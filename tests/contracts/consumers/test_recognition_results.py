@@ -1,4 +1,5 @@
-"""What the recognition workers rely on from results: PUT a result by image id; 201 once, 200 for a redelivery."""
+"""What the recognition workers rely on from results: PUT a result by image id; 201 once, 200 for a redelivery;
+DELETE it again when the image turns out to have been deleted during recognition."""
 
 from __future__ import annotations
 
@@ -46,6 +47,15 @@ def test_a_redelivery_changes_nothing(pact, mock_provider):
      .will_respond_with(200))
     with mock_provider(pact) as url, service_client("results", url) as results:
         assert ResultsDeliveryClient(results, fixed_authorization()).record(IMAGE_ID, USER_ID, RESULT) is False
+
+
+def test_a_result_is_withdrawn_for_an_image_found_deleted(pact, mock_provider):
+    (pact.upon_receiving("a withdrawal of the result of a deleted image").given("a result was already delivered")
+     .with_request("DELETE", path("/v1/recognition/results/{image_id}", image_id=IMAGE_ID))
+     .with_header("Authorization", bearer("service_token"))
+     .will_respond_with(204))
+    with mock_provider(pact) as url, service_client("results", url) as results:
+        ResultsDeliveryClient(results, fixed_authorization()).withdraw(IMAGE_ID)
 
 
 def test_the_committed_pact_is_up_to_date(pact_recorder, request):

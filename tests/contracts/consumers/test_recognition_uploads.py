@@ -64,7 +64,18 @@ def test_reporting_that_recognition_is_done(pact, mock_provider):
      .with_header("Authorization", SERVICE).with_body({"status": "done", "error": None}, "application/json")
      .will_respond_with(204))
     with mock_provider(pact) as url, service_client("uploads", url) as uploads:
-        UploadsRecognitionClient(uploads, fixed_authorization()).finish_recognition(IMAGE_ID, ImageStatus.DONE)
+        assert UploadsRecognitionClient(uploads, fixed_authorization()).finish_recognition(
+            IMAGE_ID, ImageStatus.DONE) is True
+
+
+def test_reporting_the_end_for_an_image_deleted_meanwhile_tells_recognition_it_is_gone(pact, mock_provider):
+    (pact.upon_receiving("a report that recognition finished for a deleted image").given("an image was deleted")
+     .with_request("PUT", path("/v1/recognition/images/{image_id}/status", image_id=IMAGE_ID))
+     .with_header("Authorization", SERVICE).with_body({"status": "done", "error": None}, "application/json")
+     .will_respond_with(404).with_body(problem("not_found"), "application/problem+json"))
+    with mock_provider(pact) as url, service_client("uploads", url) as uploads:
+        assert UploadsRecognitionClient(uploads, fixed_authorization()).finish_recognition(
+            IMAGE_ID, ImageStatus.DONE) is False
 
 
 def test_reporting_that_recognition_failed(pact, mock_provider):

@@ -102,6 +102,24 @@ def test_deliveries_need_recognitions_token_for_results(client, results, keys, u
     assert rows(results[1], ResultRow) == 0
 
 
+def test_recognition_withdraws_any_owners_result_and_withdrawing_twice_is_fine(client, results, recognition,
+                                                                              user_id):
+    image_id = deliver(client, recognition, user_id, "cat", "sofa")
+    for _ in range(2):
+        assert client.delete(f"/v1/recognition/results/{image_id}", headers=recognition).status_code == 204
+    assert (rows(results[1], ResultRow), rows(results[1], ResultTagRow)) == (0, 0)
+    assert result_objects(results[1].index, image_id) == []
+
+
+@pytest.mark.parametrize("caller", ["none", "owner", "uploads_for_results", "recognition_for_uploads"])
+def test_only_recognition_may_withdraw_a_result(client, results, keys, recognition, user_id, caller):
+    image_id = deliver(client, recognition, user_id, "cat")
+    headers = {"none": {}, "owner": keys.user(user_id), "uploads_for_results": keys.service("uploads", "results"),
+               "recognition_for_uploads": keys.service("recognition", "uploads")}[caller]
+    assert client.delete(f"/v1/recognition/results/{image_id}", headers=headers).status_code == 401
+    assert rows(results[1], ResultRow) == 1
+
+
 def test_tags_for_returns_only_the_users_own_results(client, keys, recognition, user_id, other_user_id):
     mine = deliver(client, recognition, user_id, "cat", "sofa")
     theirs = deliver(client, recognition, other_user_id, "cat")

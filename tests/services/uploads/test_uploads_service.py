@@ -129,6 +129,17 @@ def test_recognition_asking_for_a_deleted_image_gets_404(client, keys, user_id):
     assert client.get(f"/v1/recognition/images/{image_id}/content", headers=recognition).status_code == 404
 
 
+def test_reporting_the_end_of_recognition_of_an_image_deleted_meanwhile_is_404(client, keys, user_id):
+    image_id = upload(client, keys.user(user_id)).get_json()["id"]
+    recognition = keys.service("recognition", "uploads")
+    assert client.post(f"/v1/recognition/images/{image_id}/start", headers=recognition).status_code == 200
+    client.delete(f"/v1/images/{image_id}", headers=keys.user(user_id))
+
+    report = client.put(f"/v1/recognition/images/{image_id}/status", json={"status": "done"}, headers=recognition)
+
+    assert report.status_code == 404 and report.mimetype == "application/problem+json"
+
+
 @pytest.mark.parametrize("caller", ["none", "user", "recognition_for_results", "uploads_itself"])
 @pytest.mark.parametrize(("method", "suffix"), SERVICE_ROUTES)
 def test_recognition_routes_need_recognitions_token_for_uploads(client, keys, user_id, caller, method, suffix):

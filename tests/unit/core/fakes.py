@@ -51,6 +51,7 @@ class FakeImages:
 
     def finish_recognition(self, image_id, status, error=None):
         self.finished.append((image_id, status, error))
+        return image_id in self.images
 
 
 class FakeResults:
@@ -85,3 +86,6 @@ class FakeResults:
     def forget(self, owner_id, image_id):
         if self.tags.get(image_id, ("",))[0] == owner_id:
             del self.tags[image_id]
+
+    def withdraw(self, image_id):
+        self.tags.pop(image_id, None)

@@ -55,6 +55,26 @@ def test_deleting_removes_the_image_and_its_tags(setup):
     assert stored[0].id not in images.images and stored[0].id not in results.tags
 
 
+def test_deleting_an_image_already_gone_still_forgets_its_result_then_answers_not_found(setup):
+    images, results, stored = setup
+    del images.images[stored[0].id]  # an earlier delete removed the image, then failed to reach results
+
+    with pytest.raises(NotFound):
+        gallery.delete_image(images, results, "ada", stored[0].id)
+
+    assert stored[0].id not in results.tags
+
+
+def test_deleting_another_users_image_forgets_nothing(setup):
+    images, results, stored = setup
+    bobs = stored[-1]
+
+    with pytest.raises(NotFound):
+        gallery.delete_image(images, results, "ada", bobs.id)
+
+    assert bobs.id in images.images and bobs.id in results.tags
+
+
 @pytest.mark.parametrize("cursor", ["abc", "1' or '1'='1"])
 def test_a_malformed_cursor_is_invalid_input(setup, cursor):
     images, results, _ = setup

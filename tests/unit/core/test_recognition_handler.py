@@ -59,6 +59,40 @@ def test_a_deleted_image_is_skipped_without_running_the_recognizer():
     assert recognizer.calls == 0
 
 
+def test_a_result_recorded_by_an_earlier_attempt_is_withdrawn_when_the_image_is_found_deleted():
+    image = make_image("ada")
+    results = FakeResults()
+    results.record(image.id, "ada", StubRecognizer().recognize(b""))  # that attempt stopped before finishing
+
+    RecognitionHandler(FakeImages(), results, StubRecognizer(), max_attempts=3)(job_for(image.id))
+
+    assert results.tags == {}
+
+
+class DeletingRecognizer(StubRecognizer):
+    """Its owner deletes the image while it is being recognized (images and results, as the gateway would)."""
+
+    def __init__(self, images: FakeImages, results: FakeResults, image_id: str):
+        super().__init__()
+        self.images, self.results, self.image_id = images, results, image_id
+
+    def recognize(self, image: bytes) -> Recognition:
+        self.images.delete("ada", self.image_id)
+        self.results.forget("ada", self.image_id)  # nothing to forget yet: the result is recorded after this
+        return super().recognize(image)
+
+
+def test_a_result_recorded_for_an_image_deleted_during_recognition_is_withdrawn():
+    image = make_image("ada")
+    images, results = FakeImages([image]), FakeResults()
+
+    RecognitionHandler(images, results, DeletingRecognizer(images, results, image.id), max_attempts=3)(
+        job_for(image.id))
+
+    assert results.recorded == 1 and results.tags == {}
+    assert images.finished == [(image.id, ImageStatus.DONE, None)]
+
+
 def test_with_a_commit_the_result_status_and_job_end_together_and_the_outcome_goes_to_the_worker():
     image = make_image("ada")
     images, results, committed = FakeImages([image]), FakeResults(), []

@@ -1,0 +1,56 @@
+"""An image deleted while it is recognized leaves no result behind, across the real uploads and results services.
+
+Images and results live in two services with no transaction around both, so the owner's delete can forget the
+result before recognition records it. Recognition finds out when uploads answers its status report 404, and
+withdraws the result. Both services run on loopback; the recognition step calls them through its real clients.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from shared.clients.results import ResultsDeliveryClient
+from shared.clients.uploads import UploadsRecognitionClient
+from shared.http.client import Dependency, ServiceClient, make_http_client
+from shared.queue.jobs import Job
+from shared.recognition.pipeline import RecognitionHandler
+from shared.recognition.recognizer import Recognition, TagScore
+from tests.support.images import solid
+
+
+class OwnerDeletesMidway:
+    """A recognizer stand-in during whose work the owner deletes the image, as the gateway would: from uploads,
+    then from results (which has nothing to forget yet)."""
+
+    name, version = "stand-in", "1"
+
+    def __init__(self, deletes: list[str], owner_headers: dict):
+        self.deletes, self.owner_headers = deletes, owner_headers
+
+    def recognize(self, image: bytes) -> Recognition:
+        for url in self.deletes:
+            answer = httpx.delete(url, headers=self.owner_headers)
+            assert answer.status_code == 204, answer.text
+        return Recognition((TagScore("tabby", 0.8),), self.name, self.version)
+
+
+def test_an_image_deleted_during_recognition_leaves_no_result_in_results(build_service, serve, keys, user_id):
+    (uploads_app, uploads), (results_app, results) = build_service("uploads"), build_service("results")
+    uploads_url, results_url = serve(uploads_app).url, serve(results_app).url
+    image = uploads.catalog.accept(user_id, solid(), "cat.jpg", None)
+    recognizer = OwnerDeletesMidway([f"{uploads_url}/v1/images/{image.id}", f"{results_url}/v1/results/{image.id}"],
+                                    keys.user(user_id))
+
+    def service_token(audience: str) -> str:
+        return keys.service("recognition", audience)["Authorization"]
+
+    with make_http_client() as http:
+        handler = RecognitionHandler(
+            UploadsRecognitionClient(ServiceClient(Dependency("uploads", uploads_url), http), service_token),
+            ResultsDeliveryClient(ServiceClient(Dependency("results", results_url), http), service_token),
+            recognizer, max_attempts=3)
+        handler(Job(1, "recognition", image.id, {"image_id": image.id, "owner_id": user_id}, 1, "lease"))
+
+    assert results.index.tags_for(user_id, [image.id]) == {}
+    assert results.index.tag_counts(user_id) == []
+    assert list((results.index.store.root / "results").glob(f"{image.id}*")) == []
