@@ -89,8 +89,8 @@ class RecognitionHandler:
     def _recognize(self, job: Job, image_id: str) -> Outcome | None:
         found = self.source.start_recognition(image_id)
         if found is None:
-            log.info("image %s was deleted before recognition; nothing to do", image_id)
-            # An earlier attempt may have recorded its result and stopped before finding the image gone.
+            log.info("image %s was deleted before recognition; nothing to recognize", image_id)
+            # An earlier attempt may have recorded a result and stopped before finding the image gone.
             self.sink.withdraw(image_id)
             return None
         image, content = found

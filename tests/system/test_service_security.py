@@ -29,8 +29,6 @@ PUBLIC, USER = "public", "user"
 # Who may call each route: anyone, a user (token for "twintag"), or these services (token for this service).
 EXPECTED = {
     **{(name, "GET", rule): PUBLIC for name in SERVICES for rule in ("/healthz", "/readyz", "/metrics")},
-    # Flask's default static route serves <cwd>/static to anyone; drop once base_app passes static_folder=None.
-    **{(name, "GET", "/static/<path:filename>"): PUBLIC for name in SERVICES},
     ("users", "POST", "/v1/users"): PUBLIC, ("users", "POST", "/v1/tokens"): PUBLIC,
     ("users", "POST", "/v1/service-tokens"): PUBLIC, ("users", "GET", "/.well-known/jwks.json"): PUBLIC,
     ("users", "GET", "/v1/users/me"): USER,
