@@ -44,7 +44,8 @@ def delete_image(images: Images, results: Results, owner_id: str, image_id: str)
     try:
         images.delete(owner_id, image_id)
     except NotFound:
-        results.forget(owner_id, image_id)
+        if is_id(image_id):
+            results.forget(owner_id, image_id)
         raise
     results.forget(owner_id, image_id)
 

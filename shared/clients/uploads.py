@@ -68,12 +68,13 @@ class UploadsRecognitionClient:
         self.service, self.authorization = service, authorization
 
     def start_recognition(self, image_id: str) -> tuple[Image, bytes] | None:
-        """Mark the image processing and fetch its bytes; None if it was deleted."""
+        """Mark the image processing and fetch its bytes; None if it was deleted. Missing bytes of an image that
+        exists raise (the job is retried, then fails), since None lets the caller withdraw the image's result."""
         try:
             body = self._call("POST", f"/v1/recognition/images/{image_id}/start").json()
-            content = self._call("GET", f"/v1/recognition/images/{image_id}/content").content
         except NotFound:
             return None
+        content = self._call("GET", f"/v1/recognition/images/{image_id}/content").content
         return image_from_json(body, body["owner_id"]), content
 
     def finish_recognition(self, image_id: str, status: ImageStatus, error: str | None = None) -> bool:

@@ -40,6 +40,6 @@ class SharedDatabaseCommit:
             completed = self.queue.complete(job, session)
         if object_key is not None and not added:
             # Recorded first by a redelivery, or deleted while it was being recognized (its delete already forgot
-            # the result): keep no second object.
-            self.results.discard_document(image.id, object_key)
+            # the result): this delivery's object belongs to no row.
+            self.results.drop_document(object_key)
         return Outcome.DONE if completed else Outcome.LOST

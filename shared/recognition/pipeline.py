@@ -9,6 +9,7 @@ from typing import Protocol
 from prometheus_client import Counter, Histogram
 
 from shared.api.context import accept_request_id, current_request_id
+from shared.domain.ids import is_id
 from shared.domain.images import Image, ImageStatus
 from shared.http.client import retry_later_when_unavailable
 from shared.queue.jobs import Job, Outcome, RetryLater
@@ -90,8 +91,8 @@ class RecognitionHandler:
         found = self.source.start_recognition(image_id)
         if found is None:
             log.info("image %s was deleted before recognition; nothing to recognize", image_id)
-            # An earlier attempt may have recorded a result and stopped before finding the image gone.
-            self.sink.withdraw(image_id)
+            if is_id(image_id):  # an earlier attempt may have recorded a result, then stopped before finding out
+                self.sink.withdraw(image_id)
             return None
         image, content = found
         started = time.perf_counter()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
+import secrets
 from collections import defaultdict
 
 from sqlalchemy import Engine, bindparam, delete, func, insert, select
@@ -28,7 +28,6 @@ _INSERT_RESULT = {
 }
 _INSERT_TAGS = insert(ResultTagRow)
 _EXISTS = select(ResultRow.image_id).where(ResultRow.image_id == bindparam("image_id"))
-_OBJECT_KEY = select(ResultRow.object_key).where(ResultRow.image_id == bindparam("image_id"))
 
 
 class ResultIndex:
@@ -45,7 +44,7 @@ class ResultIndex:
         with transaction(self.engine) as session:
             added = self.add(session, image_id, owner_id, recognition, object_key)
         if not added:  # another delivery recorded first, between the check above and this insert
-            self.discard_document(image_id, object_key)
+            self.drop_document(object_key)
         return added
 
     def has_result(self, image_id: str) -> bool:
@@ -56,21 +55,17 @@ class ResultIndex:
     def put_document(self, image_id: str, owner_id: str, recognition: Recognition) -> str:
         """Write the result's JSON object (before its row, which must never point at nothing); return its key.
 
-        The key names the content. Two deliveries of the same result write the same object; two different ones
-        (replicas at different recognizer versions, racing) write two, so the row the insert keeps points at its
-        own result, never at one rewritten by the delivery that lost. The loser discards its object."""
-        document = result_document(image_id, owner_id, recognition)
-        object_key = f"results/{image_id}-{hashlib.sha256(document).hexdigest()[:16]}.json"
-        self.store.put(object_key, document)
+        Each delivery writes an object of its own. Two deliveries racing (replicas at different recognizer
+        versions, or a redelivery) never rewrite each other's object, and only the owner of an object deletes
+        it: the delivery whose row insert lost, or the delete of the row that points at it. So a row always
+        points at its own result."""
+        object_key = f"results/{image_id}-{secrets.token_hex(8)}.json"
+        self.store.put(object_key, result_document(image_id, owner_id, recognition))
         return object_key
 
-    def discard_document(self, image_id: str, object_key: str) -> None:
-        """Remove a JSON object written for a row that was not inserted, unless the image's row points at it
-        (the same result, delivered twice); when the image has no row at all (deleted meanwhile), remove it."""
-        with self.engine.connect().execution_options(**READ_ONLY) as conn:
-            recorded_key = conn.execute(_OBJECT_KEY, {"image_id": image_id}).scalar()
-        if recorded_key != object_key:
-            self.store.delete(object_key)
+    def drop_document(self, object_key: str) -> None:
+        """Remove the object of a delivery whose row was not inserted (no row points at it)."""
+        self.store.delete(object_key)
 
     def add(self, session: Session, image_id: str, owner_id: str, recognition: Recognition, object_key: str) -> bool:
         """Insert the result row and its tags in the caller's transaction; False if the image already had one."""
@@ -120,6 +115,8 @@ class ResultIndex:
         self._delete(image_id, None)
 
     def _delete(self, image_id: str, owner_id: str | None) -> None:
+        if not self.has_result(image_id):  # the usual case for a withdrawal: no write transaction for nothing
+            return
         with transaction(self.engine) as session:
             row = session.get(ResultRow, image_id)
             if row is None or owner_id not in (None, row.owner_id):

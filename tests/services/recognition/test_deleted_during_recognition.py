@@ -8,9 +8,11 @@ withdraws the result. Both services run on loopback; the recognition step calls 
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from shared.clients.results import ResultsDeliveryClient
 from shared.clients.uploads import UploadsRecognitionClient
+from shared.domain.errors import NotFound
 from shared.http.client import Dependency, ServiceClient, make_http_client
 from shared.queue.jobs import Job
 from shared.recognition.pipeline import RecognitionHandler
@@ -18,13 +20,13 @@ from shared.recognition.recognizer import Recognition, TagScore
 from tests.support.images import solid
 
 
-class OwnerDeletesMidway:
-    """A recognizer stand-in during whose work the owner deletes the image, as the gateway would: from uploads,
+class StandInRecognizer:
+    """Answers "tabby"; while it works, the owner sends the given deletes, as the gateway would: from uploads,
     then from results (which has nothing to forget yet)."""
 
     name, version = "stand-in", "1"
 
-    def __init__(self, deletes: list[str], owner_headers: dict):
+    def __init__(self, deletes: list[str] = (), owner_headers: dict | None = None):
         self.deletes, self.owner_headers = deletes, owner_headers
 
     def recognize(self, image: bytes) -> Recognition:
@@ -34,23 +36,47 @@ class OwnerDeletesMidway:
         return Recognition((TagScore("tabby", 0.8),), self.name, self.version)
 
 
-def test_an_image_deleted_during_recognition_leaves_no_result_in_results(build_service, serve, keys, user_id):
-    (uploads_app, uploads), (results_app, results) = build_service("uploads"), build_service("results")
-    uploads_url, results_url = serve(uploads_app).url, serve(results_app).url
-    image = uploads.catalog.accept(user_id, solid(), "cat.jpg", None)
-    recognizer = OwnerDeletesMidway([f"{uploads_url}/v1/images/{image.id}", f"{results_url}/v1/results/{image.id}"],
-                                    keys.user(user_id))
+def clients(http, uploads_url: str, results_url: str, keys) -> tuple[UploadsRecognitionClient, ResultsDeliveryClient]:
+    """Recognition's two adapters, calling the services on loopback with recognition's service tokens."""
 
     def service_token(audience: str) -> str:
         return keys.service("recognition", audience)["Authorization"]
 
+    return (UploadsRecognitionClient(ServiceClient(Dependency("uploads", uploads_url), http), service_token),
+            ResultsDeliveryClient(ServiceClient(Dependency("results", results_url), http), service_token))
+
+
+def job_for(image_id: str, owner_id: str) -> Job:
+    return Job(1, "recognition", image_id, {"image_id": image_id, "owner_id": owner_id}, 1, "lease")
+
+
+def test_an_image_deleted_during_recognition_leaves_no_result_in_results(build_service, serve, keys, user_id):
+    (uploads_app, uploads), (results_app, results) = build_service("uploads"), build_service("results")
+    uploads_url, results_url = serve(uploads_app).url, serve(results_app).url
+    image = uploads.catalog.accept(user_id, solid(), "cat.jpg", None)
+    recognizer = StandInRecognizer([f"{uploads_url}/v1/images/{image.id}", f"{results_url}/v1/results/{image.id}"],
+                                   keys.user(user_id))
+
     with make_http_client() as http:
-        handler = RecognitionHandler(
-            UploadsRecognitionClient(ServiceClient(Dependency("uploads", uploads_url), http), service_token),
-            ResultsDeliveryClient(ServiceClient(Dependency("results", results_url), http), service_token),
-            recognizer, max_attempts=3)
-        handler(Job(1, "recognition", image.id, {"image_id": image.id, "owner_id": user_id}, 1, "lease"))
+        source, sink = clients(http, uploads_url, results_url, keys)
+        RecognitionHandler(source, sink, recognizer, max_attempts=3)(job_for(image.id, user_id))
 
     assert results.index.tags_for(user_id, [image.id]) == {}
     assert results.index.tag_counts(user_id) == []
     assert list((results.index.store.root / "results").glob(f"{image.id}*")) == []
+
+
+def test_an_image_whose_bytes_are_missing_keeps_its_result_and_the_job_is_retried(build_service, serve, keys,
+                                                                                   user_id):
+    (uploads_app, uploads), (results_app, results) = build_service("uploads"), build_service("results")
+    uploads_url, results_url = serve(uploads_app).url, serve(results_app).url
+    image = uploads.catalog.accept(user_id, solid(), "cat.jpg", None)
+    results.index.record(image.id, user_id, Recognition((TagScore("tabby", 0.8),), "stand-in", "1"))
+    uploads.catalog.store.delete(image.object_key)  # the row is there, its bytes are not (a redelivered job)
+
+    with make_http_client() as http:
+        source, sink = clients(http, uploads_url, results_url, keys)
+        with pytest.raises(NotFound):
+            RecognitionHandler(source, sink, StandInRecognizer(), max_attempts=3)(job_for(image.id, user_id))
+
+    assert [t.label for t in results.index.tags_for(user_id, [image.id])[image.id]] == ["tabby"]
