@@ -78,12 +78,18 @@ class RecognitionHandler:
             JOBS.labels("postponed").inc()
             raise
         except Exception as exc:
-            if job.attempts >= self.max_attempts:
-                JOBS.labels("failed").inc()
-                self.source.finish_recognition(image_id, ImageStatus.FAILED, f"{type(exc).__name__}: {exc}")
-            else:
+            if job.attempts < self.max_attempts:
                 JOBS.labels("retried").inc()
-            raise
+                raise
+            reason = f"{type(exc).__name__}: {exc}"
+            if self.source.finish_recognition(image_id, ImageStatus.FAILED, reason) or not is_id(image_id):
+                JOBS.labels("failed").inc()
+                raise
+            # The image was deleted during this last attempt (its bytes vanished with it, say): nothing is left to
+            # mark failed, and no dead letter is due; take back any result an attempt recorded.
+            log.info("image %s was deleted during its last attempt; nothing to fail", image_id)
+            self.sink.withdraw(image_id)
+            outcome = None
         JOBS.labels("done").inc()
         return outcome
 

@@ -117,14 +117,17 @@ class ResultIndex:
     def _delete(self, image_id: str, owner_id: str | None) -> None:
         if not self.has_result(image_id):  # the usual case for a withdrawal: no write transaction for nothing
             return
+        # Two statements, not a read then a delete: a forget and a withdrawal often run at once, and the object
+        # deleted must be the one of the row this transaction deleted.
+        tags, result = delete(ResultTagRow).where(ResultTagRow.image_id == image_id), delete(ResultRow)
+        result = result.where(ResultRow.image_id == image_id).returning(ResultRow.object_key)
+        if owner_id is not None:
+            tags, result = tags.where(ResultTagRow.owner_id == owner_id), result.where(ResultRow.owner_id == owner_id)
         with transaction(self.engine) as session:
-            row = session.get(ResultRow, image_id)
-            if row is None or owner_id not in (None, row.owner_id):
-                return
-            object_key = row.object_key
-            session.execute(delete(ResultTagRow).where(ResultTagRow.image_id == image_id))
-            session.delete(row)
-        self.store.delete(object_key)
+            session.execute(tags)
+            object_key = session.execute(result).scalar()
+        if object_key is not None:
+            self.store.delete(object_key)
 
 
 def result_document(image_id: str, owner_id: str, recognition: Recognition) -> bytes:

@@ -52,6 +52,20 @@ def test_the_last_failed_attempt_marks_the_image_failed_with_the_reason():
     assert images.finished == [(image.id, ImageStatus.FAILED, "RecognitionFailed: unreadable")]
 
 
+def test_an_image_deleted_during_a_failing_last_attempt_ends_the_job_without_a_failure():
+    image = make_image("ada")
+    images, results = FakeImages([image]), FakeResults()
+    results.record(image.id, "ada", StubRecognizer().recognize(b""))  # left by an earlier attempt
+
+    class DeletedThenFails(StubRecognizer):
+        def recognize(self, content: bytes) -> Recognition:
+            images.delete("ada", image.id)
+            raise RecognitionFailed("the bytes went with the image")
+
+    assert RecognitionHandler(images, results, DeletedThenFails(), max_attempts=3)(job_for(image.id, 3)) is None
+    assert results.tags == {}
+
+
 def test_a_deleted_image_is_skipped_without_running_the_recognizer():
     recognizer = StubRecognizer()
     handler = RecognitionHandler(FakeImages(), FakeResults(), recognizer, max_attempts=3)
