@@ -119,13 +119,14 @@ class ResultIndex:
             return
         # Two statements, not a read then a delete: a forget and a withdrawal often run at once, and the object
         # deleted must be the one of the row this transaction deleted.
-        tags, result = delete(ResultTagRow).where(ResultTagRow.image_id == image_id), delete(ResultRow)
-        result = result.where(ResultRow.image_id == image_id).returning(ResultRow.object_key)
+        tags = delete(ResultTagRow).where(ResultTagRow.image_id == image_id)
+        result = delete(ResultRow).where(ResultRow.image_id == image_id)
         if owner_id is not None:
-            tags, result = tags.where(ResultTagRow.owner_id == owner_id), result.where(ResultRow.owner_id == owner_id)
+            tags = tags.where(ResultTagRow.owner_id == owner_id)
+            result = result.where(ResultRow.owner_id == owner_id)
         with transaction(self.engine) as session:
             session.execute(tags)
-            object_key = session.execute(result).scalar()
+            object_key = session.execute(result.returning(ResultRow.object_key)).scalar()
         if object_key is not None:
             self.store.delete(object_key)
 

@@ -18,6 +18,7 @@ from shared.queue.jobs import Job
 from shared.recognition.pipeline import RecognitionHandler
 from shared.recognition.recognizer import Recognition, TagScore
 from tests.support.images import solid
+from tests.support.results import result_objects
 
 
 class StandInRecognizer:
@@ -63,7 +64,7 @@ def test_an_image_deleted_during_recognition_leaves_no_result_in_results(build_s
 
     assert results.index.tags_for(user_id, [image.id]) == {}
     assert results.index.tag_counts(user_id) == []
-    assert list((results.index.store.root / "results").glob(f"{image.id}*")) == []
+    assert result_objects(results.index, image.id) == []
 
 
 def test_an_image_whose_bytes_are_missing_keeps_its_result_and_the_job_is_retried(build_service, serve, keys,
