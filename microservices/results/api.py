@@ -25,9 +25,8 @@ def index():
 @api.put("/v1/results/<image_id>")
 @service_required("recognition")
 def record(image_id: str) -> tuple[Response, int]:
-    """Store an image's result: 201 the first time, 200 for a redelivery (which changes nothing)."""
-    if not is_id(image_id):
-        raise InvalidInput("image_id must be an id.", errors=[{"field": "image_id", "message": "uuid"}])
+    """Store an image's result: 201 the first time, 200 for a redelivery or a deleted image (nothing changes)."""
+    _check_id(image_id)
     owner_id, recognition = recognition_from_json(json_body())
     created = index().record(image_id, owner_id, recognition)
     return jsonify({"image_id": image_id, "created": created}), 201 if created else 200
@@ -73,6 +72,12 @@ def tag_counts() -> Response:
 @api.delete("/v1/results/<image_id>")
 @user_required
 def forget(image_id: str) -> tuple[str, int]:
-    """Forget the result of one of the user's images (idempotent)."""
+    """Forget the result of one of the user's images, now and if it is delivered later (idempotent)."""
+    _check_id(image_id)
     index().forget(g.user_id, image_id)
     return "", 204
+
+
+def _check_id(image_id: str) -> None:
+    if not is_id(image_id):
+        raise InvalidInput("image_id must be an id.", errors=[{"field": "image_id", "message": "uuid"}])

@@ -6,7 +6,7 @@ import json
 import secrets
 from collections import defaultdict
 
-from sqlalchemy import Engine, bindparam, delete, func, insert, select
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -15,7 +15,7 @@ from shared.db.session import reading, transaction
 from shared.db.types import utcnow
 from shared.domain.images import Tag, TagCount
 from shared.recognition.recognizer import Recognition
-from shared.results.tables import ResultRow, ResultTagRow
+from shared.results.tables import ResultRow, ResultTagRow, ResultTombstoneRow
 from shared.storage.objects import ObjectStore
 
 MAX_LABEL_LENGTH = 200
@@ -28,6 +28,16 @@ _INSERT_RESULT = {
 }
 _INSERT_TAGS = insert(ResultTagRow)
 _EXISTS = select(ResultRow.image_id).where(ResultRow.image_id == bindparam("image_id"))
+_TOMBSTONED = select(ResultTombstoneRow.image_id).where(ResultTombstoneRow.image_id == bindparam("image_id"),
+                                                        ResultTombstoneRow.owner_id == bindparam("owner_id"))
+_INSERT_TOMBSTONE = {
+    name: dialect.insert(ResultTombstoneRow).on_conflict_do_nothing()
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+# A transaction-scoped PostgreSQL lock per image id (the two-key form, apart from the migrations' one-key lock):
+# a delivery and its owner's delete of the same image take it, so one of them always sees the other's rows.
+# SQLite needs none: every write transaction there starts with BEGIN IMMEDIATE, so they run one at a time.
+_LOCK_IMAGE = text("SELECT pg_advisory_xact_lock(7301, hashtext(:image_id))")
 
 
 class ResultIndex:
@@ -37,7 +47,8 @@ class ResultIndex:
         self.engine, self.store = engine, store
 
     def record(self, image_id: str, owner_id: str, recognition: Recognition) -> bool:
-        """Store the result; a repeated delivery for the same image changes nothing and returns False."""
+        """Store the result; a repeated delivery for the same image, or one for an image its owner deleted,
+        changes nothing and returns False."""
         if self.has_result(image_id):
             return False
         object_key = self.put_document(image_id, owner_id, recognition)
@@ -68,8 +79,12 @@ class ResultIndex:
         self.store.delete(object_key)
 
     def add(self, session: Session, image_id: str, owner_id: str, recognition: Recognition, object_key: str) -> bool:
-        """Insert the result row and its tags in the caller's transaction; False if the image already had one."""
+        """Insert the result row and its tags in the caller's transaction; False if the image already had one,
+        or if its owner deleted it (a late delivery: recognition was still working on it)."""
         conn = session.connection()
+        _lock_image(conn, image_id)
+        if conn.execute(_TOMBSTONED, {"image_id": image_id, "owner_id": owner_id}).first() is not None:
+            return False
         row = {"image_id": image_id, "owner_id": owner_id, "recognizer": recognition.recognizer,
                "version": recognition.version, "object_key": object_key, "created_at": utcnow()}
         if conn.execute(_INSERT_RESULT[conn.dialect.name], row).first() is None:
@@ -106,18 +121,18 @@ class ResultIndex:
             return [TagCount(label, count) for label, count in session.execute(query)]
 
     def forget(self, owner_id: str, image_id: str) -> None:
-        """Delete an image's result (when its owner deletes the image); forgetting twice is fine."""
+        """Delete an image's result when its owner deletes the image, and refuse any result delivered for it
+        later (recognition may still be working on it); forgetting twice is fine."""
         self._delete(image_id, owner_id)
 
     def withdraw(self, image_id: str) -> None:
         """Delete the result recorded for an image that no longer exists, whoever owned it (for recognition,
         which finds out after recording it that the image was deleted meanwhile); withdrawing twice is fine."""
-        self._delete(image_id, None)
+        if self.has_result(image_id):  # the usual case: no write transaction for nothing
+            self._delete(image_id, None)
 
     def _delete(self, image_id: str, owner_id: str | None) -> None:
-        if not self.has_result(image_id):  # the usual case for a withdrawal: no write transaction for nothing
-            return
-        # Two statements, not a read then a delete: a forget and a withdrawal often run at once, and the object
+        # Statements, not a read then a delete: a forget and a withdrawal often run at once, and the object
         # deleted must be the one of the row this transaction deleted.
         tags = delete(ResultTagRow).where(ResultTagRow.image_id == image_id)
         result = delete(ResultRow).where(ResultRow.image_id == image_id)
@@ -125,8 +140,13 @@ class ResultIndex:
             tags = tags.where(ResultTagRow.owner_id == owner_id)
             result = result.where(ResultRow.owner_id == owner_id)
         with transaction(self.engine) as session:
-            session.execute(tags)
-            object_key = session.execute(result.returning(ResultRow.object_key)).scalar()
+            conn = session.connection()
+            _lock_image(conn, image_id)
+            if owner_id is not None:
+                conn.execute(_INSERT_TOMBSTONE[conn.dialect.name],
+                             {"image_id": image_id, "owner_id": owner_id, "deleted_at": utcnow()})
+            conn.execute(tags)
+            object_key = conn.execute(result.returning(ResultRow.object_key)).scalar()
         if object_key is not None:
             self.store.delete(object_key)
 
@@ -138,6 +158,11 @@ def result_document(image_id: str, owner_id: str, recognition: Recognition) -> b
         "recognizer": {"name": recognition.recognizer, "version": recognition.version},
         "tags": [{"label": t.label, "confidence": t.confidence} for t in recognition.tags],
     }, sort_keys=True).encode()
+
+
+def _lock_image(conn: Connection, image_id: str) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(_LOCK_IMAGE, {"image_id": image_id})
 
 
 def _tag_rows(image_id: str, owner_id: str, recognition: Recognition) -> list[dict]:

@@ -27,6 +27,18 @@ class ResultRow(ResultsBase):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class ResultTombstoneRow(ResultsBase):
+    """An image its owner deleted. A result delivered for it afterwards is refused: recognition may still be
+    working on an image when it is deleted, and nothing would ever remove a result recorded after the delete.
+    Keyed by owner too, so only the owner's own delete can refuse an image's result."""
+
+    __tablename__ = "result_tombstones"
+
+    image_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class ResultTagRow(ResultsBase):
     """One tag of one result, indexed for "my images with this tag" and tag counts."""
 

@@ -105,9 +105,19 @@ def test_families_sharing_a_database_are_migrated_independently(engine: Engine) 
     assert versions(engine, "queue") == [head("queue")]
 
 
+# Tables that later revisions added: a database made by create_all before migrations existed lacks them.
+ADDED_AFTER_BASELINE = {"result_tombstones"}
+
+
+def create_all_at_baseline(engine: Engine, family: str) -> None:
+    """What prepare() did before migrations existed: create_all of the models as they were then."""
+    metadata = family_metadata(family)
+    metadata.create_all(engine, tables=[t for t in metadata.sorted_tables if t.name not in ADDED_AFTER_BASELINE])
+
+
 def test_databases_created_by_create_all_are_stamped_at_their_baseline(engine: Engine) -> None:
-    for family in ALL:  # what prepare() did before migrations existed
-        family_metadata(family).create_all(engine)
+    for family in ALL:
+        create_all_at_baseline(engine, family)
     with engine.begin() as connection:
         connection.execute(text("INSERT INTO results (image_id, owner_id, recognizer, version, object_key, "
                                 "created_at) VALUES ('i1', 'u1', 'r', 'v', 'k', CURRENT_TIMESTAMP)"))
@@ -142,7 +152,7 @@ def test_a_create_all_database_is_stamped_then_upgraded_through_a_table_rebuild(
     shutil.copytree(migrate_module.SHARED_DIR / "results" / "migrations", scripts)
     (scripts / "versions" / "b0000000rebuild_note.py").write_text(REBUILD_RESULTS.format(base=head("results")))
     monkeypatch.setattr(migrate_module, "SHARED_DIR", tmp_path / "shared")
-    family_metadata("results").create_all(engine)
+    create_all_at_baseline(engine, "results")
     with engine.begin() as connection:
         connection.execute(text("INSERT INTO results (image_id, owner_id, recognizer, version, object_key, "
                                 "created_at) VALUES ('i1', 'u1', 'r', 'v', 'k', CURRENT_TIMESTAMP)"))

@@ -166,6 +166,25 @@ def test_delete_forgets_only_the_users_own_result_and_is_idempotent(client, resu
     assert client.get("/v1/tags", headers=keys.user(user_id)).get_json()["items"] == []
 
 
+def test_a_delivery_after_the_owner_deleted_the_image_is_200_and_stores_nothing(client, results, keys, recognition,
+                                                                             user_id, other_user_id):
+    deleted, someone_elses_delete = new_id(), new_id()
+    assert client.delete(f"/v1/results/{deleted}", headers=keys.user(user_id)).status_code == 204
+    assert client.delete(f"/v1/results/{someone_elses_delete}", headers=keys.user(other_user_id)).status_code == 204
+
+    late = client.put(f"/v1/results/{deleted}", json=body(user_id, "cat"), headers=recognition)
+    assert late.status_code == 200 and late.get_json() == {"image_id": deleted, "created": False}
+    assert (rows(results[1], ResultRow), result_objects(results[1].index, deleted)) == (0, [])
+    # Another user's delete of an id that is not theirs refuses nothing.
+    deliver(client, recognition, user_id, "dog", image_id=someone_elses_delete)
+    assert client.get("/v1/tags", headers=keys.user(user_id)).get_json()["items"] == [{"label": "dog", "count": 1}]
+
+
+def test_forgetting_something_that_is_not_an_id_is_422(client, keys, user_id):
+    response = client.delete("/v1/results/not-an-id", headers=keys.user(user_id))
+    assert response.status_code == 422 and response.get_json()["errors"][0]["field"] == "image_id"
+
+
 @pytest.mark.parametrize(("method", "path"), [("GET", "/v1/results?image_ids=x"), ("GET", "/v1/tags"),
                                               ("GET", "/v1/images-by-tag?label=cat"), ("DELETE", "/v1/results/x")])
 def test_user_queries_refuse_service_tokens(client, keys, method, path):
