@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from shared.api.representations import image_json
-from shared.domain.errors import InvalidInput, NotFound
+from shared.domain.errors import ImageGone, InvalidInput
 from shared.domain.images import ImageStatus, page_size, status_filter
 from shared.service.app import json_body
 from shared.service.auth import service_required, user_required
@@ -69,10 +69,10 @@ def delete_image(image_id: str) -> tuple[str, int]:
 @api.post("/v1/recognition/images/<image_id>/start")
 @service_required("recognition")
 def start_recognition(image_id: str) -> Response:
-    """Mark an image processing; 404 if it was deleted (the job then has nothing to do)."""
+    """Mark an image processing; 404 image_gone if it was deleted (the job then has nothing to do)."""
     image = catalog().mark_processing(image_id)
     if image is None:
-        raise NotFound("No such image.")
+        raise ImageGone("The image was deleted.")
     return jsonify({**image_json(image), "owner_id": image.owner_id})
 
 
@@ -86,13 +86,13 @@ def recognition_content(image_id: str) -> Response:
 @api.put("/v1/recognition/images/<image_id>/status")
 @service_required("recognition")
 def finish_recognition(image_id: str) -> tuple[str, int]:
-    """Record the end of recognition: done, or failed with a reason; 404 if the image was deleted meanwhile."""
+    """Record the end of recognition: done, or failed with a reason; 404 image_gone if it was deleted meanwhile."""
     body = json_body()
     status = status_filter(str(body.get("status", "")))
     if status not in (ImageStatus.DONE, ImageStatus.FAILED):
         raise InvalidInput("status must be done or failed.", errors=[{"field": "status", "message": "done|failed"}])
     error = body.get("error")
     if not catalog().finish_recognition(image_id, status, error if isinstance(error, str) else None):
-        raise NotFound("No such image.")
+        raise ImageGone("The image was deleted.")
     return "", 204
 

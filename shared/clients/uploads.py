@@ -6,7 +6,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 from shared.clients.forwarding import user_authorization
-from shared.domain.errors import NotFound
+from shared.domain.errors import ImageGone
 from shared.domain.images import Image, ImageStatus
 from shared.http.client import ServiceClient
 
@@ -68,21 +68,22 @@ class UploadsRecognitionClient:
         self.service, self.authorization = service, authorization
 
     def start_recognition(self, image_id: str) -> tuple[Image, bytes] | None:
-        """Mark the image processing and fetch its bytes; None if it was deleted. Missing bytes of an image that
-        exists raise (the job is retried, then fails), since None lets the caller withdraw the image's result."""
+        """Mark the image processing and fetch its bytes; None if uploads says it was deleted. Missing bytes of an
+        image that exists, or a 404 of another kind (a wrong URL), raise: the job is retried, then fails, since
+        None lets the caller withdraw the image's result."""
         try:
             body = self._call("POST", f"/v1/recognition/images/{image_id}/start").json()
-        except NotFound:
+        except ImageGone:
             return None
         content = self._call("GET", f"/v1/recognition/images/{image_id}/content").content
         return image_from_json(body, body["owner_id"]), content
 
     def finish_recognition(self, image_id: str, status: ImageStatus, error: str | None = None) -> bool:
-        """Record the end of recognition (PUT: safe to retry); False if the image was deleted meanwhile."""
+        """Record the end of recognition (PUT: safe to retry); False if uploads says the image was deleted."""
         try:
             self._call("PUT", f"/v1/recognition/images/{image_id}/status",
                        json={"status": status.value, "error": error})
-        except NotFound:
+        except ImageGone:
             return False
         return True
 

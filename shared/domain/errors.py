@@ -35,6 +35,13 @@ class NotFound(TwinTagError):
     status, title, code = 404, "Not Found", "not_found"
 
 
+class ImageGone(NotFound):
+    """The image recognition is working on was deleted meanwhile. A 404 of its own type, so that recognition
+    undoes its work only when uploads says so, never for a 404 from a wrong URL or another service."""
+
+    title, code = "Image Gone", "image_gone"
+
+
 class Conflict(TwinTagError):
     """The request clashes with what exists (an email already registered)."""
 

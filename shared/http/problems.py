@@ -7,9 +7,9 @@ import httpx
 from shared.domain import errors
 
 _BY_CODE = {cls.code: cls for cls in (
-    errors.InvalidInput, errors.Unauthorized, errors.NotFound, errors.Conflict, errors.PayloadTooLarge,
-    errors.UnsupportedImageType, errors.UnprocessableImage, errors.TooManyRequests, errors.StorageFull,
-    errors.DependencyUnavailable, errors.DependencyTimeout, errors.BadGateway)}
+    errors.InvalidInput, errors.Unauthorized, errors.NotFound, errors.ImageGone, errors.Conflict,
+    errors.PayloadTooLarge, errors.UnsupportedImageType, errors.UnprocessableImage, errors.TooManyRequests,
+    errors.StorageFull, errors.DependencyUnavailable, errors.DependencyTimeout, errors.BadGateway)}
 _BY_STATUS = {401: errors.Unauthorized, 403: errors.Unauthorized, 404: errors.NotFound, 409: errors.Conflict,
               413: errors.PayloadTooLarge, 415: errors.UnsupportedImageType, 422: errors.InvalidInput,
               429: errors.TooManyRequests, 503: errors.DependencyUnavailable, 504: errors.DependencyTimeout,

@@ -53,7 +53,7 @@ def test_a_deleted_image_has_nothing_to_recognize(pact, mock_provider):
     (pact.upon_receiving("a request to start recognizing a deleted image").given("an image was deleted")
      .with_request("POST", path("/v1/recognition/images/{image_id}/start", image_id=IMAGE_ID))
      .with_header("Authorization", SERVICE)
-     .will_respond_with(404).with_body(problem("not_found"), "application/problem+json"))
+     .will_respond_with(404).with_body(problem("image_gone"), "application/problem+json"))
     with mock_provider(pact) as url, service_client("uploads", url) as uploads:
         assert UploadsRecognitionClient(uploads, fixed_authorization()).start_recognition(IMAGE_ID) is None
 
@@ -72,7 +72,7 @@ def test_reporting_the_end_for_an_image_deleted_meanwhile_tells_recognition_it_i
     (pact.upon_receiving("a report that recognition finished for a deleted image").given("an image was deleted")
      .with_request("PUT", path("/v1/recognition/images/{image_id}/status", image_id=IMAGE_ID))
      .with_header("Authorization", SERVICE).with_body({"status": "done", "error": None}, "application/json")
-     .will_respond_with(404).with_body(problem("not_found"), "application/problem+json"))
+     .will_respond_with(404).with_body(problem("image_gone"), "application/problem+json"))
     with mock_provider(pact) as url, service_client("uploads", url) as uploads:
         assert UploadsRecognitionClient(uploads, fixed_authorization()).finish_recognition(
             IMAGE_ID, ImageStatus.DONE) is False

@@ -12,7 +12,7 @@ import pytest
 
 from shared.clients.results import ResultsDeliveryClient
 from shared.clients.uploads import UploadsRecognitionClient
-from shared.domain.errors import NotFound
+from shared.domain.errors import ImageGone, NotFound
 from shared.http.client import Dependency, ServiceClient, make_http_client
 from shared.queue.jobs import Job
 from shared.recognition.pipeline import RecognitionHandler
@@ -51,12 +51,18 @@ def job_for(image_id: str, owner_id: str) -> Job:
     return Job(1, "recognition", image_id, {"image_id": image_id, "owner_id": owner_id}, 1, "lease")
 
 
-def test_an_image_deleted_during_recognition_leaves_no_result_in_results(build_service, serve, keys, user_id):
+@pytest.mark.parametrize("deleted_from", [("uploads", "results"), ("uploads",)],
+                         ids=["whole-delete", "results-step-missed"])
+def test_an_image_deleted_during_recognition_leaves_no_result_in_results(build_service, serve, keys, user_id,
+                                                                        deleted_from):
+    """The whole delete leaves a tombstone in results, which refuses the result; a delete whose results step never
+    ran (results was down, the user gave up) leaves none, and recognition's withdrawal removes the result."""
     (uploads_app, uploads), (results_app, results) = build_service("uploads"), build_service("results")
-    uploads_url, results_url = serve(uploads_app).url, serve(results_app).url
+    urls = {"uploads": serve(uploads_app).url, "results": serve(results_app).url}
+    uploads_url, results_url = urls["uploads"], urls["results"]
     image = uploads.catalog.accept(user_id, solid(), "cat.jpg", None)
-    recognizer = StandInRecognizer([f"{uploads_url}/v1/images/{image.id}", f"{results_url}/v1/results/{image.id}"],
-                                   keys.user(user_id))
+    paths = {"uploads": f"/v1/images/{image.id}", "results": f"/v1/results/{image.id}"}
+    recognizer = StandInRecognizer([urls[name] + paths[name] for name in deleted_from], keys.user(user_id))
 
     with make_http_client() as http:
         source, sink = clients(http, uploads_url, results_url, keys)
@@ -79,5 +85,24 @@ def test_an_image_whose_bytes_are_missing_keeps_its_result_and_the_job_is_retrie
         source, sink = clients(http, uploads_url, results_url, keys)
         with pytest.raises(NotFound):
             RecognitionHandler(source, sink, StandInRecognizer(), max_attempts=3)(job_for(image.id, user_id))
+
+    assert [t.label for t in results.index.tags_for(user_id, [image.id])[image.id]] == ["tabby"]
+
+
+def test_a_404_from_the_wrong_service_is_not_taken_for_a_deleted_image(build_service, serve, keys, user_id):
+    """Recognition misconfigured to call results where uploads should be: every call is 404, but not uploads'
+    image_gone, so the job fails and is retried instead of withdrawing the image's result and ending quietly."""
+    (_, uploads), (results_app, results) = build_service("uploads"), build_service("results")
+    results_url = serve(results_app).url
+    image = uploads.catalog.accept(user_id, solid(), "cat.jpg", None)
+    results.index.record(image.id, user_id, Recognition((TagScore("tabby", 0.8),), "stand-in", "1"))
+
+    with make_http_client() as http:
+        source, sink = clients(http, results_url, results_url, keys)
+        for attempt in (1, 3):  # a retried attempt, then the last one (which would mark the image failed)
+            job = Job(1, "recognition", image.id, {"image_id": image.id, "owner_id": user_id}, attempt, "lease")
+            with pytest.raises(NotFound) as raised:
+                RecognitionHandler(source, sink, StandInRecognizer(), max_attempts=3)(job)
+            assert not isinstance(raised.value, ImageGone)
 
     assert [t.label for t in results.index.tags_for(user_id, [image.id])[image.id]] == ["tabby"]
