@@ -14,6 +14,10 @@ from shared.service.admission import refuse_when_overloaded
 
 # Multipart framing around an uploaded file: a request may exceed the image limit by this much.
 MULTIPART_OVERHEAD = 64 * 1024
+# The in-memory limit of a form's text parts. Werkzeug also checks it against its parser's buffer, file parts
+# included: a 64 KiB read plus the few bytes kept back to find the boundary. At 64 KiB, any upload longer than
+# one read was refused with 413 whenever a read ended near a line break, so it must stay well above that.
+MAX_FORM_MEMORY = 512 * 1024
 
 
 def base_app(name: str, version: str, *, checks: dict[str, Callable[[], None]], max_upload_bytes: int,
@@ -21,7 +25,7 @@ def base_app(name: str, version: str, *, checks: dict[str, Callable[[], None]], 
     """A Flask app with problem+json errors, request ids, JSON-logged metrics, /healthz, /readyz, /metrics."""
     app = Flask(name, static_folder=None)  # no implicit /static route: the edge serves assets
     app.config.update(MAX_CONTENT_LENGTH=max_upload_bytes + MULTIPART_OVERHEAD,
-                      MAX_FORM_MEMORY_SIZE=64 * 1024, MAX_FORM_PARTS=16)
+                      MAX_FORM_MEMORY_SIZE=MAX_FORM_MEMORY, MAX_FORM_PARTS=16)
     register_error_handlers(app)
     instrument(app, name, extra_collectors=list(collectors))
     refuse_when_overloaded(app, name)  # after the request id is taken, before any route's own work
