@@ -5,14 +5,12 @@ from __future__ import annotations
 import io
 
 import httpx
-import numpy as np
 import pytest
 from PIL import Image
 from prometheus_client.parser import text_string_to_metric_families
-from skimage import data
 
 from tests.support.blackbox import CAT_LABELS, COFFEE_LABELS, ApiUser
-from tests.support.images import encode, photo, solid
+from tests.support.images import phone_photo, photo, solid
 
 pytestmark = pytest.mark.system
 
@@ -39,14 +37,6 @@ def test_a_photo_is_tagged_by_the_real_classifier(user, sample, expected):
     labels = {t["label"] for t in image["tags"]}
     assert image["status"] == "done", image
     assert labels & expected, labels
-
-
-def phone_photo() -> bytes:
-    """A photo the size a phone takes: 12 megapixels with a sensor's grain, a few MB of JPEG (the samples above
-    are under 64 KiB)."""
-    pixels = np.asarray(Image.fromarray(data.chelsea()).resize((4000, 3000), Image.Resampling.BICUBIC), np.int16)
-    grain = np.random.default_rng(7).integers(-6, 7, pixels.shape, dtype=np.int16)
-    return encode(Image.fromarray(np.clip(pixels + grain, 0, 255).astype(np.uint8)), "JPEG", quality=92)
 
 
 def test_a_phone_sized_photo_is_accepted_and_tagged(user):

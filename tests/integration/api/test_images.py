@@ -6,7 +6,7 @@ import io
 
 from PIL import Image
 
-from tests.support.images import solid
+from tests.support.images import phone_photo, solid
 
 
 def upload(client, headers, data: bytes, name: str = "photo.jpg", **extra):
@@ -22,6 +22,14 @@ def test_upload_is_accepted_as_pending_and_readable_at_once(client, auth):
     assert (image["status"], image["width"], image["height"], image["tags"]) == ("pending", 80, 60, [])
     assert response.headers["Location"] == f"/api/v1/images/{image['id']}"
     assert client.get(f"/api/v1/images/{image['id']}", headers=headers).get_json() == image
+
+
+def test_a_phone_sized_photo_is_accepted(client, auth):
+    big = phone_photo()
+    assert len(big) > 2 * 1024 * 1024
+    response = upload(client, auth.headers(), big)
+    assert response.status_code == 202, response.get_json()
+    assert (response.get_json()["width"], response.get_json()["height"]) == (4000, 3000)
 
 
 def test_upload_writes_the_image_row_and_its_recognition_job_together(client, auth, monolith):
