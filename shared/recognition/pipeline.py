@@ -108,9 +108,9 @@ class RecognitionHandler:
             return self.commit(job, image, recognition)
         self.sink.record(image.id, image.owner_id, recognition)
         if not self.source.finish_recognition(image.id, ImageStatus.DONE):
-            # Deleted while it was being recognized: its delete may have forgotten the result before this one was
-            # recorded, so take the result back (images and results live in two services, with no transaction
-            # around both; the monolith's commit checks the image under a lock instead).
+            # Deleted while it was being recognized. Its delete's tombstone in results refused this result, unless
+            # the delete never reached results: take the result back (images and results live in two services,
+            # with no transaction around both; the monolith's commit checks the image under a lock instead).
             log.info("image %s was deleted during recognition; result withdrawn", image.id)
             self.sink.withdraw(image.id)
         return None  # the worker completes the job

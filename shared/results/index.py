@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import zlib
 from collections import defaultdict
 
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, text
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from shared.db.engine import READ_ONLY
 from shared.db.session import reading, transaction
 from shared.db.types import utcnow
+from shared.domain.ids import is_id
 from shared.domain.images import Tag, TagCount
 from shared.recognition.recognizer import Recognition
 from shared.results.tables import ResultRow, ResultTagRow, ResultTombstoneRow
@@ -37,7 +39,7 @@ _INSERT_TOMBSTONE = {
 # A transaction-scoped PostgreSQL lock per image id (the two-key form, apart from the migrations' one-key lock):
 # a delivery and its owner's delete of the same image take it, so one of them always sees the other's rows.
 # SQLite needs none: every write transaction there starts with BEGIN IMMEDIATE, so they run one at a time.
-_LOCK_IMAGE = text("SELECT pg_advisory_xact_lock(7301, hashtext(:image_id))")
+_LOCK_IMAGE = text("SELECT pg_advisory_xact_lock(7301, :key)")
 
 
 class ResultIndex:
@@ -54,7 +56,7 @@ class ResultIndex:
         object_key = self.put_document(image_id, owner_id, recognition)
         with transaction(self.engine) as session:
             added = self.add(session, image_id, owner_id, recognition, object_key)
-        if not added:  # another delivery recorded first, between the check above and this insert
+        if not added:  # another delivery recorded first (between the check above and the insert), or a tombstone
             self.drop_document(object_key)
         return added
 
@@ -123,7 +125,8 @@ class ResultIndex:
     def forget(self, owner_id: str, image_id: str) -> None:
         """Delete an image's result when its owner deletes the image, and refuse any result delivered for it
         later (recognition may still be working on it); forgetting twice is fine."""
-        self._delete(image_id, owner_id)
+        if is_id(image_id):  # anything else has no result, and would not fit the tombstone's column
+            self._delete(image_id, owner_id)
 
     def withdraw(self, image_id: str) -> None:
         """Delete the result recorded for an image that no longer exists, whoever owned it (for recognition,
@@ -162,7 +165,8 @@ def result_document(image_id: str, owner_id: str, recognition: Recognition) -> b
 
 def _lock_image(conn: Connection, image_id: str) -> None:
     if conn.dialect.name == "postgresql":
-        conn.execute(_LOCK_IMAGE, {"image_id": image_id})
+        key = zlib.crc32(image_id.encode())  # two ids sharing a key only wait for each other
+        conn.execute(_LOCK_IMAGE, {"key": key - 2**32 if key >= 2**31 else key})  # as a signed 32-bit integer
 
 
 def _tag_rows(image_id: str, owner_id: str, recognition: Recognition) -> list[dict]:

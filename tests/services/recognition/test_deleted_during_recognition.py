@@ -1,8 +1,10 @@
 """An image deleted while it is recognized leaves no result behind, across the real uploads and results services.
 
-Images and results live in two services with no transaction around both, so the owner's delete can forget the
-result before recognition records it. Recognition finds out when uploads answers its status report 404, and
-withdraws the result. Both services run on loopback; the recognition step calls them through its real clients.
+Images and results live in two services with no transaction around both, so the owner's delete can reach
+results before recognition records the result. The delete leaves a tombstone there that refuses it; if the
+delete's results step never ran, recognition finds out when uploads answers its status report 404 image_gone,
+and withdraws the result. Both services run on loopback; the recognition step calls them through its real
+clients.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from tests.support.results import result_objects
 
 class StandInRecognizer:
     """Answers "tabby"; while it works, the owner sends the given deletes, as the gateway would: from uploads,
-    then from results (which has nothing to forget yet)."""
+    then (unless that step is left out) from results, which has nothing to forget yet."""
 
     name, version = "stand-in", "1"
 
@@ -66,8 +68,16 @@ def test_an_image_deleted_during_recognition_leaves_no_result_in_results(build_s
 
     with make_http_client() as http:
         source, sink = clients(http, uploads_url, results_url, keys)
+        recorded, record = [], sink.record
+
+        def record_and_remember(*args):
+            recorded.append(record(*args))
+            return recorded[-1]
+
+        sink.record = record_and_remember
         RecognitionHandler(source, sink, recognizer, max_attempts=3)(job_for(image.id, user_id))
 
+    assert recorded == [len(deleted_from) == 1]  # refused by the tombstone (200), or recorded then withdrawn
     assert results.index.tags_for(user_id, [image.id]) == {}
     assert results.index.tag_counts(user_id) == []
     assert result_objects(results.index, image.id) == []

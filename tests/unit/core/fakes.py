@@ -59,11 +59,12 @@ class FakeResults:
 
     def __init__(self):
         self.tags: dict[str, tuple[str, tuple[Tag, ...]]] = {}
+        self.tombstones: set[tuple[str, str]] = set()  # (image, owner) deleted by its owner: later results refused
         self.recorded = 0
 
     def record(self, image_id, owner_id, recognition):
         self.recorded += 1
-        if image_id in self.tags:
+        if image_id in self.tags or (image_id, owner_id) in self.tombstones:
             return False
         self.tags[image_id] = (owner_id, tuple(Tag(t.label, t.confidence) for t in recognition.tags))
         return True
@@ -84,6 +85,7 @@ class FakeResults:
         return [TagCount(label, n) for label, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
     def forget(self, owner_id, image_id):
+        self.tombstones.add((image_id, owner_id))
         if self.tags.get(image_id, ("",))[0] == owner_id:
             del self.tags[image_id]
 
