@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from flask import Flask, request
+from flask import Flask, Response, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from shared.api.health import health_blueprint
 from shared.api.observability import instrument
-from shared.api.problems import register_error_handlers
-from shared.domain.errors import InvalidInput
+from shared.api.problems import problem, register_error_handlers
+from shared.domain.errors import InvalidInput, PayloadTooLarge
 from shared.service.admission import refuse_when_overloaded
 
 # Multipart framing around an uploaded file: a request may exceed the image limit by this much.
@@ -27,6 +28,13 @@ def base_app(name: str, version: str, *, checks: dict[str, Callable[[], None]], 
     app.config.update(MAX_CONTENT_LENGTH=max_upload_bytes + MULTIPART_OVERHEAD,
                       MAX_FORM_MEMORY_SIZE=MAX_FORM_MEMORY, MAX_FORM_PARTS=16)
     register_error_handlers(app)
+    too_large = (f"The request is too large: an image may have at most {max_upload_bytes} bytes, sent as one "
+                 f"multipart/form-data part named 'file'.")
+
+    @app.errorhandler(RequestEntityTooLarge)  # Werkzeug's limits above, which would only say "capacity limit"
+    def _too_large(_error: RequestEntityTooLarge) -> Response:
+        return problem(413, PayloadTooLarge.title, too_large, code=PayloadTooLarge.code)
+
     instrument(app, name, extra_collectors=list(collectors))
     refuse_when_overloaded(app, name)  # after the request id is taken, before any route's own work
     app.register_blueprint(health_blueprint(name, version, checks))

@@ -84,6 +84,8 @@ def test_a_body_over_the_limit_is_413(settings, tmp_path):
     response = upload(client, AuthActions(client).headers(), big)
     assert response.status_code == 413
     assert response.mimetype == "application/problem+json"
+    assert response.get_json()["type"].endswith("/payload_too_large")
+    assert "at most 50000 bytes" in response.get_json()["detail"]
     app.extensions["twintag.monolith"].engine.dispose()
 
 
