@@ -101,7 +101,9 @@ def _encode(image: Image.Image, fmt: str) -> CleanImage:
         image.save(out, format="JPEG", quality=90, optimize=True)
         content_type = "image/jpeg"
     else:
-        if image.mode not in ("RGB", "RGBA", "L", "LA"):
+        # 16-bit grey ("I;16", as Pillow opens such PNGs) is kept as it is: converting it to colour clips every
+        # value over 255, and the stored image would be white.
+        if image.mode not in ("RGB", "RGBA", "L", "LA", "I;16"):
             image = image.convert("RGBA")
         image.save(out, format="PNG")
         content_type = "image/png"

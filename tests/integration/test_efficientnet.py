@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 from PIL import Image
 
+from shared.imaging.intake import clean_image
 from shared.recognition.efficientnet import classifier, network
 from shared.recognition.efficientnet.classifier import EfficientNetLite0
 from shared.recognition.efficientnet.imaging import decode_image
 from shared.recognition.recognizer import RecognitionFailed
+from tests.support.blackbox import CAT_LABELS
 from tests.support.images import encode, photo
+
+
+def photo_array(name: str) -> np.ndarray:
+    from skimage import data
+
+    return getattr(data, name)()
 
 # Top-3 softmax probabilities of the original PyTorch network on PNG-encoded scikit-image samples.
 REFERENCE_TOP3 = {
@@ -81,6 +91,19 @@ def test_tiny_and_sixteen_bit_images_are_recognized(recognizer):
 
     assert "green" in [tag.label for tag in recognizer.recognize(tiny).tags]
     assert "white" in [tag.label for tag in recognizer.recognize(deep).tags]
+
+
+def test_a_sixteen_bit_grey_upload_is_stored_losslessly_and_recognized(recognizer):
+    """A 16-bit greyscale PNG (scientific and scanning tools write them) once came out of the upload's
+    re-encoding all white: Pillow clips 16-bit values when it converts to 8-bit colour."""
+    grey = np.asarray(Image.fromarray(photo_array("chelsea")).convert("L"), dtype=np.uint16) * 257
+    upload = encode(Image.fromarray(grey), "PNG")
+
+    stored = clean_image(upload, max_bytes=10 * 1024 * 1024, max_pixels=40_000_000)
+
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(stored.content))), grey)
+    labels = [tag.label for tag in recognizer.recognize(stored.content).tags]
+    assert set(labels) & CAT_LABELS and "white" not in labels, labels
 
 
 def test_the_model_is_built_once_per_process(recognizer):
