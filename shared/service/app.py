@@ -28,8 +28,7 @@ def base_app(name: str, version: str, *, checks: dict[str, Callable[[], None]], 
     app.config.update(MAX_CONTENT_LENGTH=max_upload_bytes + MULTIPART_OVERHEAD,
                       MAX_FORM_MEMORY_SIZE=MAX_FORM_MEMORY, MAX_FORM_PARTS=16)
     register_error_handlers(app)
-    too_large = (f"The request is too large: an image may have at most {max_upload_bytes} bytes, sent as one "
-                 f"multipart/form-data part named 'file'.")
+    too_large = f"The request body is too large: at most {max_upload_bytes} bytes of content are accepted here."
 
     @app.errorhandler(RequestEntityTooLarge)  # Werkzeug's limits above, which would only say "capacity limit"
     def _too_large(_error: RequestEntityTooLarge) -> Response:

@@ -121,3 +121,10 @@ def test_jwks_publishes_the_signing_key_and_nothing_private(client, users):
     public = load_or_create_signing_key(service.settings.signing_key_path).public_key()
     assert [k["kid"] for k in keys] == [key_id(public)]
     assert keys[0]["alg"] == "EdDSA" and "d" not in keys[0]
+
+
+def test_a_body_over_the_services_limit_is_413_naming_the_limit(client):
+    response = client.post("/v1/users", json={"email": "ada@example.com", "password": "x" * 200_000})
+    assert response.status_code == 413 and response.mimetype == "application/problem+json"
+    problem = response.get_json()
+    assert problem["type"].endswith("/payload_too_large") and "at most 65536 bytes" in problem["detail"]
