@@ -14,13 +14,7 @@ from shared.recognition.efficientnet.classifier import EfficientNetLite0
 from shared.recognition.efficientnet.imaging import decode_image
 from shared.recognition.recognizer import RecognitionFailed
 from tests.support.blackbox import CAT_LABELS
-from tests.support.images import encode, photo
-
-
-def photo_array(name: str) -> np.ndarray:
-    from skimage import data
-
-    return getattr(data, name)()
+from tests.support.images import encode, photo, sample
 
 # Top-3 softmax probabilities of the original PyTorch network on PNG-encoded scikit-image samples.
 REFERENCE_TOP3 = {
@@ -96,7 +90,7 @@ def test_tiny_and_sixteen_bit_images_are_recognized(recognizer):
 def test_a_sixteen_bit_grey_upload_is_stored_losslessly_and_recognized(recognizer):
     """A 16-bit greyscale PNG (scientific and scanning tools write them) once came out of the upload's
     re-encoding all white: Pillow clips 16-bit values when it converts to 8-bit colour."""
-    grey = np.asarray(Image.fromarray(photo_array("chelsea")).convert("L"), dtype=np.uint16) * 257
+    grey = np.asarray(sample("chelsea").convert("L"), dtype=np.uint16) * 257
     upload = encode(Image.fromarray(grey), "PNG")
 
     stored = clean_image(upload, max_bytes=10 * 1024 * 1024, max_pixels=40_000_000)

@@ -20,18 +20,21 @@ def solid(color: str = "red", size: tuple[int, int] = (64, 48), fmt: str = "JPEG
     return encode(Image.new("RGB", size, color), fmt)
 
 
-def photo(name: str, fmt: str = "JPEG") -> bytes:
-    """One of scikit-image's sample photos (coffee, chelsea, astronaut, rocket, camera), encoded."""
+def sample(name: str) -> Image.Image:
+    """One of scikit-image's sample photos (coffee, chelsea, astronaut, rocket, camera)."""
     from skimage import data
 
-    return encode(Image.fromarray(getattr(data, name)()), fmt)
+    return Image.fromarray(getattr(data, name)())
+
+
+def photo(name: str, fmt: str = "JPEG") -> bytes:
+    """One of scikit-image's sample photos, encoded."""
+    return encode(sample(name), fmt)
 
 
 def phone_photo() -> bytes:
     """A photo the size a phone takes: a 12-megapixel cat with a sensor's grain, about 2 MB of JPEG (the
     samples above are under 64 KiB, one read of a multipart parser)."""
-    from skimage import data
-
-    pixels = np.asarray(Image.fromarray(data.chelsea()).resize((4000, 3000), Image.Resampling.BICUBIC), np.int16)
+    pixels = np.asarray(sample("chelsea").resize((4000, 3000), Image.Resampling.BICUBIC), np.int16)
     grain = np.random.default_rng(7).integers(-6, 7, pixels.shape, dtype=np.int16)
     return encode(Image.fromarray(np.clip(pixels + grain, 0, 255).astype(np.uint8)), "JPEG", quality=92)
