@@ -19,6 +19,9 @@ MULTIPART_OVERHEAD = 64 * 1024
 # included: a 64 KiB read plus the few bytes kept back to find the boundary. At 64 KiB, any upload longer than
 # one read was refused with 413 whenever a read ended near a line break, so it must stay well above that.
 MAX_FORM_MEMORY = 512 * 1024
+# The most a JSON request body may hold, in every deployable and so in both variants alike. The largest valid one
+# (an account's email and password, or a recognition's tags) is a few KiB.
+MAX_JSON_BODY = 64 * 1024
 
 
 def base_app(name: str, version: str, *, checks: dict[str, Callable[[], None]], max_upload_bytes: int,
@@ -41,7 +44,9 @@ def base_app(name: str, version: str, *, checks: dict[str, Callable[[], None]], 
 
 
 def json_body() -> dict:
-    """Return the request's JSON object, or raise InvalidInput."""
+    """Return the request's JSON object, or raise PayloadTooLarge or InvalidInput."""
+    if (request.content_length or 0) > MAX_JSON_BODY or len(request.get_data(cache=True)) > MAX_JSON_BODY:
+        raise PayloadTooLarge(f"The JSON body is too large: at most {MAX_JSON_BODY} bytes are accepted.")
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise InvalidInput("The body must be a JSON object.", errors=[{"field": "body", "message": "JSON object"}])

@@ -130,6 +130,20 @@ def test_errors_are_problem_json_with_the_request_id(live_stack):
     assert response.json()["request_id"] == "blackbox-1" == response.headers["x-request-id"]
 
 
+@pytest.mark.parametrize(("route", "password_length", "status", "code"), [
+    ("/api/v1/users", 300, 422, "invalid_input"),
+    ("/api/v1/users", 1_000_000, 413, "payload_too_large"),
+    ("/api/v1/tokens", 1_000_000, 413, "payload_too_large"),
+])
+def test_an_overlong_password_gets_the_same_answer_from_both_variants(live_stack, route, password_length, status,
+                                                                      code):
+    body = {"email": "long@example.com", "password": "x" * password_length}
+    response = httpx.post(f"{live_stack.base_url}{route}", json=body, timeout=30.0)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == f"https://twintag.dev/problems/{code}"
+
+
 def test_health_readiness_metrics_and_openapi_are_served(live_stack):
     base = live_stack.base_url
     assert httpx.get(f"{base}/healthz").json()["status"] == "ok"
