@@ -47,7 +47,10 @@ def json_body() -> dict:
     """Return the request's JSON object, or raise PayloadTooLarge or InvalidInput."""
     if (request.content_length or 0) > MAX_JSON_BODY or len(request.get_data(cache=True)) > MAX_JSON_BODY:
         raise PayloadTooLarge(f"The JSON body is too large: at most {MAX_JSON_BODY} bytes are accepted.")
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser's stack, which silent=True does not catch
+        body = None
     if not isinstance(body, dict):
         raise InvalidInput("The body must be a JSON object.", errors=[{"field": "body", "message": "JSON object"}])
     return body

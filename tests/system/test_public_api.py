@@ -144,6 +144,15 @@ def test_an_overlong_password_gets_the_same_answer_from_both_variants(live_stack
     assert response.json()["type"] == f"https://twintag.dev/problems/{code}"
 
 
+@pytest.mark.parametrize("route", ["/api/v1/users", "/api/v1/tokens"])
+def test_json_nested_too_deep_to_parse_is_422_not_500(live_stack, route):
+    body = '{"email": ' + "[" * 30_000 + "]" * 30_000 + "}"
+    response = httpx.post(f"{live_stack.base_url}{route}", content=body,
+                          headers={"Content-Type": "application/json"}, timeout=30.0)
+    assert response.status_code == 422, response.text
+    assert response.json()["type"] == "https://twintag.dev/problems/invalid_input"
+
+
 def test_health_readiness_metrics_and_openapi_are_served(live_stack):
     base = live_stack.base_url
     assert httpx.get(f"{base}/healthz").json()["status"] == "ok"

@@ -37,7 +37,10 @@ def test_register_rejects_invalid_fields_with_422(client, body, field):
     assert field in [e["field"] for e in response.get_json()["errors"]]
 
 
-@pytest.mark.parametrize("data", ["not json", "[1, 2]", "\"text\""])
+DEEPLY_NESTED = "[" * 30_000 + "]" * 30_000  # well under the JSON body limit, deeper than Python's stack
+
+
+@pytest.mark.parametrize("data", ["not json", "[1, 2]", "\"text\"", DEEPLY_NESTED, f'{{"email": {DEEPLY_NESTED}}}'])
 def test_a_body_that_is_not_a_json_object_is_422(client, data):
     response = client.post("/api/v1/users", data=data, content_type="application/json")
     assert response.status_code == 422
