@@ -17,18 +17,24 @@ PROBLEM_JSON = "application/problem+json"
 def problem(status: int, title: str, detail: str | None = None, *, code: str | None = None,
             errors: list[dict] | None = None, retry_after: int | None = None) -> Response:
     """Build a problem+json response (RFC 9457)."""
+    response = jsonify(problem_document(status, title, detail, code=code, errors=errors))
+    response.status_code = status
+    response.mimetype = PROBLEM_JSON
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def problem_document(status: int, title: str, detail: str | None = None, *, code: str | None = None,
+                     errors: list[dict] | None = None) -> dict:
+    """The body of a problem+json response, with the current request id."""
     body = {"type": f"https://twintag.dev/problems/{code}" if code else "about:blank", "title": title,
             "status": status, "request_id": current_request_id()}
     if detail:
         body["detail"] = detail
     if errors:
         body["errors"] = errors
-    response = jsonify(body)
-    response.status_code = status
-    response.mimetype = PROBLEM_JSON
-    if retry_after is not None:
-        response.headers["Retry-After"] = str(retry_after)
-    return response
+    return body
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -31,6 +31,10 @@ keepalive = 5
 # Each worker touches a heartbeat file on every request: keep it in memory (in a container /tmp is overlayfs).
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 control_socket_disable = True  # several gunicorns on one host must not share ~/.gunicorn/gunicorn.ctl
+# gunicorn's own limits, stated so that the 414 and 431 they cause can name them (gunicorn_worker.py)
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
 accesslog = None  # each request is measured in /metrics and logged by the app with its request id
 BACKGROUND = "twintag.background"
 

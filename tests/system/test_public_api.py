@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import socket
 
 import httpx
 import pytest
@@ -151,6 +153,32 @@ def test_json_nested_too_deep_to_parse_is_422_not_500(live_stack, route):
                           headers={"Content-Type": "application/json"}, timeout=30.0)
     assert response.status_code == 422, response.text
     assert response.json()["type"] == "https://twintag.dev/problems/invalid_input"
+
+
+@pytest.mark.parametrize(("headers", "path", "status"), [
+    ({"X-Long": "a" * 9000}, "/api/v1/users/me", 431),
+    ({}, "/api/v1/images?tag=" + "a" * 5000, 414),
+])
+def test_requests_over_the_servers_limits_are_refused_with_problem_json(live_stack, headers, path, status):
+    response = httpx.get(f"{live_stack.base_url}{path}", headers=headers)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == status and "at most" in problem["detail"]
+    assert problem["request_id"] == response.headers["x-request-id"]
+
+
+def test_bytes_that_are_not_http_are_refused_with_problem_json(live_stack):
+    host, port = httpx.URL(live_stack.base_url).host, httpx.URL(live_stack.base_url).port
+    with socket.create_connection((host, port), timeout=10) as connection:
+        connection.sendall(b"GET / HTTP/9.9\r\n\r\n")
+        answer = b""
+        while chunk := connection.recv(4096):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert b"Content-Type: application/problem+json" in head
+    assert json.loads(body)["status"] == 400
 
 
 def test_health_readiness_metrics_and_openapi_are_served(live_stack):
