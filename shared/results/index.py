@@ -109,6 +109,8 @@ class ResultIndex:
 
     def image_ids_with_tag(self, owner_id: str, label: str, *, limit: int, before: str | None) -> list[str]:
         """Return ids of the owner's images carrying this label, newest first (ids are time-ordered)."""
+        if "\x00" in label:  # no label has one, and PostgreSQL refuses NUL in text
+            return []
         query = select(ResultTagRow.image_id).where(ResultTagRow.owner_id == owner_id, ResultTagRow.label == label)
         if before is not None:
             query = query.where(ResultTagRow.image_id < before)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 
 from flask import Flask, Response, request
@@ -53,4 +54,9 @@ def json_body() -> dict:
         body = None
     if not isinstance(body, dict):
         raise InvalidInput("The body must be a JSON object.", errors=[{"field": "body", "message": "JSON object"}])
+    try:  # JSON's \ud800-style escapes can spell lone surrogates, which no UTF-8 text (hash, database) can hold
+        json.dumps(body, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise InvalidInput("The body holds a \\u escape that is not a Unicode character (a lone surrogate).",
+                           errors=[{"field": "body", "message": "valid Unicode text"}]) from None
     return body

@@ -11,7 +11,7 @@ from shared.db.session import reading, transaction
 from shared.db.types import utcnow
 from shared.domain.errors import Conflict, NotFound, Unauthorized
 from shared.domain.ids import new_id
-from shared.domain.users import User, check_credentials, normalize_email
+from shared.domain.users import User, check_credentials, could_be_an_account, normalize_email
 from shared.users.tables import UserRow
 from shared.users.throttle import LoginThrottle
 
@@ -38,10 +38,13 @@ class UserAccounts:
         if not isinstance(email, str) or not isinstance(password, str):
             raise Unauthorized("Wrong email or password.")
         email = normalize_email(email)
-        keys = [f"email:{email}", f"client:{client}"]
+        # An email no account could have is not looked up or counted per email: it may not fit the columns
+        # (PostgreSQL refuses NUL in text, the throttle's key is 300 characters). The client's count still runs.
+        possible = could_be_an_account(email)
+        keys = ([f"email:{email}"] if possible else []) + [f"client:{client}"]
         with transaction(self.engine) as session:
             self.throttle.check(session, keys)
-            row = session.scalars(select(UserRow).where(UserRow.email == email)).one_or_none()
+            row = session.scalars(select(UserRow).where(UserRow.email == email)).one_or_none() if possible else None
         if row is None:
             self.passwords.dummy_check(password)
         if row is None or not self.passwords.matches(row.password_hash, password):
@@ -49,7 +52,7 @@ class UserAccounts:
                 self.throttle.record_failure(session, keys)
             raise Unauthorized("Wrong email or password.")
         with transaction(self.engine) as session:
-            self.throttle.reset(session, keys[0])
+            self.throttle.reset(session, f"email:{email}")
         return self.issuer.issue(row.id)
 
     def get_user(self, user_id: str) -> User:

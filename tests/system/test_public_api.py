@@ -181,6 +181,15 @@ def test_bytes_that_are_not_http_are_refused_with_problem_json(live_stack):
     assert json.loads(body)["status"] == 400
 
 
+@pytest.mark.parametrize("route", ["/api/v1/users", "/api/v1/tokens"])
+def test_a_lone_surrogate_escape_is_422_not_500(live_stack, route):
+    body = '{"email": "\\ud800@example.com", "password": "correct \\udfff horse"}'
+    response = httpx.post(f"{live_stack.base_url}{route}", content=body,
+                          headers={"Content-Type": "application/json"}, timeout=30.0)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [{"field": "body", "message": "valid Unicode text"}]
+
+
 def test_health_readiness_metrics_and_openapi_are_served(live_stack):
     base = live_stack.base_url
     assert httpx.get(f"{base}/healthz").json()["status"] == "ok"

@@ -53,6 +53,14 @@ def test_register_then_register_again_is_a_conflict(auth):
     assert again.status_code == 409 and again.mimetype == "application/problem+json"
 
 
+def test_text_postgresql_cannot_store_is_answered_not_a_500(auth, client):
+    headers = auth.headers()
+    assert client.get("/api/v1/images?tag=%00", headers=headers).get_json() == {"items": [], "next_cursor": None}
+    for email in ("ada\x00@example.com", "a" * 400 + "@example.com"):  # no such account; no such throttle key
+        assert auth.login(email=email).status_code == 401
+        assert auth.register(email=email).status_code == 422
+
+
 def test_login_works_and_repeated_failures_are_throttled_with_429(auth):
     auth.register()
     assert auth.login().status_code == 200
