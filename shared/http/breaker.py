@@ -51,6 +51,11 @@ class CircuitBreaker:
         with self._lock:
             self._failures, self._opened_at, self._probing = 0, None, False
 
+    def cancel(self) -> None:
+        """A call that never reached the dependency: free the probe it may hold, count nothing."""
+        with self._lock:
+            self._probing = False
+
     def record_failure(self) -> None:
         """A call failed: count it, and (re)open the circuit at the threshold or after a failed probe."""
         with self._lock:

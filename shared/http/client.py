@@ -13,7 +13,8 @@ import httpx
 from prometheus_client import Histogram
 
 from shared.api.context import REQUEST_ID_HEADER, current_request_id
-from shared.domain.errors import DependencyTimeout, DependencyUnavailable
+from shared.api.problems import PROBLEM_JSON
+from shared.domain.errors import BadGateway, DependencyTimeout, DependencyUnavailable, Overloaded
 from shared.http.breaker import CircuitBreaker
 from shared.http.problems import error_from_response
 from shared.queue.backoff import Backoff
@@ -22,6 +23,9 @@ from shared.queue.jobs import RetryLater
 log = logging.getLogger("twintag.http")
 SAFE_METHODS = {"GET", "HEAD", "PUT", "DELETE"}  # idempotent by HTTP's definition, so retrying cannot duplicate
 RETRYABLE_STATUS = {502, 503, 504}
+# Seconds to open a connection and to wait for a pooled one: short whatever a call may take, since either failing
+# means the dependency is down or this process is swamped, and the caller should hear it soon.
+CONNECT_SECONDS, POOL_SECONDS = 1.0, 2.0
 CALL_SECONDS = Histogram(
     "twintag_http_client_request_duration_seconds",
     "Time this process waited for one call to another service (one attempt), by dependency, method and status.",
@@ -45,7 +49,7 @@ def make_http_client(*, connections: int = 32, timeout: float = 5.0) -> httpx.Cl
 
     It serves every user's requests, so it keeps no cookies: a Set-Cookie answered to one call must not travel
     with the next, made for someone else."""
-    return httpx.Client(timeout=httpx.Timeout(timeout, connect=1.0, pool=2.0), cookies=NoCookies(),
+    return httpx.Client(timeout=httpx.Timeout(timeout, connect=CONNECT_SECONDS, pool=POOL_SECONDS), cookies=NoCookies(),
                         limits=httpx.Limits(max_connections=connections * 2, max_keepalive_connections=connections))
 
 
@@ -65,6 +69,7 @@ class ServiceClient:
     def __init__(self, dependency: Dependency, http: httpx.Client, breaker: CircuitBreaker | None = None):
         self.dependency, self.http = dependency, http
         self.breaker = breaker or CircuitBreaker()
+        self.timeout = httpx.Timeout(dependency.timeout, connect=CONNECT_SECONDS, pool=POOL_SECONDS)
         self.backoff = Backoff(base=0.05, cap=0.5, jitter=True)
 
     def call(self, method: str, path: str, *, auth: str | None = None, idempotent: bool = False,
@@ -102,8 +107,7 @@ class ServiceClient:
                                         retry_after=self.breaker.retry_after())
         started, outcome = time.perf_counter(), "error"
         try:
-            response = self.http.request(method, self.dependency.base_url + path,
-                                         timeout=self.dependency.timeout, **kwargs)
+            response = self.http.request(method, self.dependency.base_url + path, timeout=self.timeout, **kwargs)
             outcome = str(response.status_code)
         except httpx.TimeoutException as exc:
             outcome = "timeout"
@@ -115,13 +119,31 @@ class ServiceClient:
             self.breaker.record_failure()
             log.warning("%s %s %s failed: %s", name, method, path, exc)
             raise DependencyUnavailable(f"{name} is not reachable.") from exc
+        except httpx.RequestError as exc:  # it answered, but with a body that cannot be read (bad encoding)
+            self.breaker.record_failure()
+            log.warning("%s %s %s answered unreadably: %s", name, method, path, exc)
+            raise BadGateway(f"{name} answered with a body that cannot be read.") from exc
+        except BaseException:  # failed before anything was sent: nothing learnt about the dependency
+            self.breaker.cancel()
+            raise
         finally:
             CALL_SECONDS.labels(name, method, outcome).observe(time.perf_counter() - started)
-        if response.status_code >= 500:
+        if response.status_code >= 500 and not _shedding_load(response):
             self.breaker.record_failure()
         else:
             self.breaker.record_success()
         return response
+
+
+def _shedding_load(response: httpx.Response) -> bool:
+    """A 503 `overloaded` is a dependency that is up and answering fast, asking for time (Retry-After): counting it
+    as a failure would open the circuit and turn its partial shedding into whole seconds of refusing everything."""
+    if response.status_code != 503 or response.headers.get("content-type") != PROBLEM_JSON:
+        return False
+    try:
+        return response.json().get("type", "").endswith(f"/{Overloaded.code}")
+    except (ValueError, AttributeError):
+        return False
 
 
 @contextmanager

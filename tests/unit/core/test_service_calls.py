@@ -77,6 +77,62 @@ def test_a_503_with_retry_after_is_passed_on_at_once_not_retried():
     assert raised.value.retry_after == 1  # and the caller's own answer tells its client when to come back
 
 
+def test_a_dependency_shedding_load_does_not_open_its_circuit():
+    calls = []
+
+    def handler(request):
+        calls.append(1)
+        return httpx.Response(503, headers={"Retry-After": "1", "Content-Type": "application/problem+json"},
+                              json={"type": "https://twintag.dev/problems/overloaded", "status": 503})
+
+    client = client_answering(handler, CircuitBreaker(threshold=3))
+    for _ in range(6):
+        with pytest.raises(DependencyUnavailable):
+            client.call("GET", "/v1/images")
+    assert len(calls) == 6 and client.breaker.state == "closed"  # every call asked; each waits 1 s, not 5
+
+
+def test_an_unreadable_answer_is_a_502_and_counts_against_the_dependency():
+    clock = Clock()
+    breaker = CircuitBreaker(threshold=1, cool_down=5, clock=clock)
+    breaker.record_failure()
+    clock.now = 6  # half-open: the next call is the probe
+    def garbled(request):
+        return httpx.Response(200, headers={"Content-Encoding": "gzip"}, stream=httpx.ByteStream(b"not gzip"))
+
+    with pytest.raises(BadGateway):
+        client_answering(garbled, breaker, retries=0).call("GET", "/x")
+    assert breaker.state == "open"  # the failed probe reopened it, rather than leaving it probing for good
+    clock.now = 12
+    assert breaker.allow()
+
+
+def test_a_call_that_fails_before_it_is_sent_frees_the_probe():
+    clock = Clock()
+    breaker = CircuitBreaker(threshold=1, cool_down=5, clock=clock)
+    breaker.record_failure()
+    clock.now = 6
+    client = client_answering(lambda request: httpx.Response(200, json={}), breaker)
+    with pytest.raises(UnicodeEncodeError):  # a lone surrogate cannot be encoded as UTF-8
+        client.call("POST", "/v1/users", json={"email": "\ud800@example.com"})
+    assert client.call("GET", "/x").status_code == 200  # the probe was freed, and it closes the circuit
+    assert breaker.state == "closed"
+
+
+def test_connect_and_pool_waits_stay_short_whatever_a_call_may_take():
+    seen = {}
+
+    def handler(request):
+        seen.update(request.extensions["timeout"])
+        return httpx.Response(200)
+
+    client_answering(handler).call("GET", "/x")
+    assert seen == {"connect": 1.0, "read": 1.0, "write": 1.0, "pool": 2.0}
+    http = httpx.Client(transport=httpx.MockTransport(handler))
+    ServiceClient(Dependency("uploads", "http://uploads", timeout=30.0), http).call("GET", "/x")
+    assert seen == {"connect": 1.0, "read": 30.0, "write": 30.0, "pool": 2.0}
+
+
 def test_a_post_with_an_idempotency_guarantee_is_retried():
     calls = []
 
