@@ -7,23 +7,20 @@ from functools import cached_property
 
 from sqlalchemy import Engine
 
-from shared.api.context import accept_request_id
 from shared.clients.recognition import RecognitionJobsClient
 from shared.db.engine import make_engine
 from shared.db.migrate import migrate
-from shared.http.client import retry_later_when_unavailable
 from shared.images.catalog import ImageCatalog, UploadLimits
-from shared.images.triggers import QueuedRecognitionTrigger
+from shared.images.triggers import QueuedRecognitionTrigger, RecognitionRelay
 from shared.queue.backoff import Backoff
-from shared.queue.jobs import Job
 from shared.queue.queue import JobQueue
 from shared.service.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.storage.objects import LocalObjectStore
 
 OUTBOX = "recognition-outbox"
-# While recognition is down the relay postpones rows without counting attempts; attempts only count real
-# refusals (a 4xx), which no retry can fix.
+# While recognition is down, or refuses our credentials, the relay postpones rows without counting attempts;
+# attempts only count other refusals (a 4xx), which no retry can fix (shared/images/triggers.py).
 OUTBOX_MAX_ATTEMPTS = 10
 
 
@@ -49,16 +46,10 @@ class UploadsService:
         limits = UploadLimits(self.settings.max_upload_bytes, self.settings.max_pixels)
         return ImageCatalog(self.engine, self.store, QueuedRecognitionTrigger(self.outbox), limits)
 
-    def relay_handler(self):
+    def relay_handler(self) -> RecognitionRelay:
         """Delivers one outbox row to the recognition service (which dedupes by image id)."""
         jobs = RecognitionJobsClient(self.runtime.client("recognition"), self.runtime.outbound_tokens().authorization)
-
-        def deliver(job: Job) -> None:
-            accept_request_id(job.payload.get("request_id"))
-            with retry_later_when_unavailable():
-                jobs.submit(job.payload)
-
-        return deliver
+        return RecognitionRelay(jobs.submit, self.catalog, max_attempts=OUTBOX_MAX_ATTEMPTS)
 
 
 def bootstrap(settings: Settings) -> UploadsService:

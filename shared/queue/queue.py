@@ -140,15 +140,22 @@ class JobQueue:
                 run_after=now, finished_at=None, updated_at=now, check_token=False,
             )
 
-    def _take(self, conn: Connection, row: Row[Any], worker_id: str, now: float) -> Job | None:
-        if row.status == Status.LEASED and row.attempts >= self.max_attempts:
-            # A job that keeps killing its worker must not be retried forever.
-            self._cas(
-                conn, row.id, row.status, row.lease_token, status=Status.DEAD,
-                last_error=f"lease expired after {row.attempts} attempts",
-                lease_token=None, locked_until=None, finished_at=now, updated_at=now,
+    def bury(self, job: Job, reason: str) -> Outcome:
+        """Make a job past its attempts dead without running it again (see _take); the attempt that only buries
+        it is not counted."""
+        now = self.clock()
+        with self.engine.begin() as conn:
+            changed = self._cas(
+                conn, job.id, Status.LEASED, job.lease_token, status=Status.DEAD, lease_token=None,
+                locked_until=None, attempts=job.attempts - 1, last_error=reason[:_MAX_ERROR_CHARS],
+                finished_at=now, updated_at=now,
             )
-            return None
+        return Outcome.DEAD if changed else Outcome.LOST
+
+    def _take(self, conn: Connection, row: Row[Any], worker_id: str, now: float) -> Job | None:
+        # A job whose lease expired on its last attempt (its worker died, maybe killed by the job itself) is
+        # still handed out, with attempts above max_attempts: the worker then gives up on it (Worker._give_up)
+        # instead of running it, so its handler can record the failure where users see it before it is buried.
         token = secrets.token_hex(16)
         taken = self._cas(
             conn, row.id, row.status, row.lease_token, status=Status.LEASED,

@@ -18,7 +18,9 @@ from shared.queue.queue import JobQueue
 logger = logging.getLogger(__name__)
 
 # A handler may return the Outcome itself when it completed the job in its own transaction
-# (JobQueue.complete with its session); any other return value lets the worker complete it.
+# (JobQueue.complete with its session); any other return value lets the worker complete it. A handler may also
+# have a give_up(job, reason) method: called instead of the handler for a job whose workers all died on it, to
+# record the failure before the job is buried (it may raise RetryLater when it cannot do that now).
 Handler = Callable[[Job], object]
 OutcomeCallback = Callable[[Job, Outcome], object]
 
@@ -77,6 +79,8 @@ class Worker:
                 stop.wait(self.poll_interval)
 
     def _handle(self, job: Job) -> Outcome:
+        if job.attempts > self.queue.max_attempts:
+            return self._give_up(job)
         try:
             settled = self.handler(job)
         except RetryLater as wait:
@@ -97,6 +101,20 @@ class Worker:
         elif outcome is Outcome.DEAD:
             logger.error("job %s is dead after %d attempts", job.id, job.attempts)
         return outcome
+
+    def _give_up(self, job: Job) -> Outcome:
+        reason = f"its worker stopped during each of its {job.attempts - 1} attempts (lease expired)"
+        give_up = getattr(self.handler, "give_up", None)
+        try:
+            if give_up is not None:
+                give_up(job, reason)
+        except RetryLater as wait:
+            logger.warning("job %s: giving up postponed %.1f s: %s", job.id, wait.delay, wait)
+            return self.queue.postpone(job, wait.delay, str(wait))
+        except Exception:  # bury it all the same: the dead letter keeps the job, and requeue_dead can revive it
+            logger.exception("job %s: recording the failure before burying it failed", job.id)
+        logger.error("job %s is dead: %s", job.id, reason)
+        return self.queue.bury(job, reason)
 
     def _report(self, job: Job, outcome: Outcome) -> None:
         if self.on_outcome is None:

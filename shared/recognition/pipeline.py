@@ -81,17 +81,32 @@ class RecognitionHandler:
             if job.attempts < self.max_attempts:
                 JOBS.labels("retried").inc()
                 raise
-            reason = f"{type(exc).__name__}: {exc}"
-            if self.source.finish_recognition(image_id, ImageStatus.FAILED, reason) or not is_id(image_id):
-                JOBS.labels("failed").inc()
+            if self._mark_failed(image_id, f"{type(exc).__name__}: {exc}"):
                 raise
-            # The image was deleted during this last attempt (its bytes vanished with it, say): nothing is left to
-            # mark failed, and no dead letter is due; take back any result an attempt recorded.
-            log.info("image %s was deleted during its last attempt; nothing to fail", image_id)
-            self.sink.withdraw(image_id)
-            outcome = None
+            outcome = None  # deleted during this last attempt: no dead letter is due
         JOBS.labels("done").inc()
         return outcome
+
+    def give_up(self, job: Job, reason: str) -> None:
+        """The job's workers all stopped during it (a crash, a kill, an image that exhausts memory): mark the
+        image failed before the queue buries the job."""
+        accept_request_id(job.payload.get("request_id"))
+        self._mark_failed(str(job.payload.get("image_id", "")), f"recognition stopped: {reason}")
+
+    def _mark_failed(self, image_id: str, reason: str) -> bool:
+        """Mark the image failed; return False if it was deleted meanwhile. A dependency that is down postpones
+        the job (RetryLater) rather than burying it with the image left `processing`."""
+        with retry_later_when_unavailable():
+            marked = self.source.finish_recognition(image_id, ImageStatus.FAILED, reason)
+        if marked or not is_id(image_id):
+            JOBS.labels("failed").inc()
+            return True
+        # Deleted during the last attempt (its bytes vanished with it, say): nothing is left to mark failed;
+        # take back any result an attempt recorded.
+        log.info("image %s was deleted during its last attempt; nothing to fail", image_id)
+        with retry_later_when_unavailable():
+            self.sink.withdraw(image_id)
+        return False
 
     def _recognize(self, job: Job, image_id: str) -> Outcome | None:
         found = self.source.start_recognition(image_id)

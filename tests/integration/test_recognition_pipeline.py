@@ -81,6 +81,23 @@ def test_an_image_that_always_fails_ends_failed_with_a_reason_and_a_dead_letter(
     assert queue.counts() == {"ready": 0, "leased": 0, "done": 0, "dead": 1}
 
 
+def test_an_image_whose_workers_all_die_on_it_ends_failed_with_a_reason(monolith, classifier):
+    image = accept(monolith, solid())
+    clock = [time.time()]
+    queue = JobQueue(monolith.engine, "recognition", max_attempts=3, lease_seconds=5, clock=lambda: clock[0])
+    for _ in range(3):  # each worker takes the job, marks the image processing, and is killed
+        [job] = queue.claim("doomed-worker")
+        monolith.images.start_recognition(job.payload["image_id"])
+        clock[0] += 10
+    handler = RecognitionHandler(monolith.images, monolith.results, classifier, max_attempts=3)
+    assert Worker(queue, handler).run_once() == 1
+    failed = monolith.images.get("owner-1", image.id)
+    assert failed.status == ImageStatus.FAILED
+    assert failed.error == "recognition stopped: its worker stopped during each of its 3 attempts (lease expired)"
+    assert [(d.key, d.attempts) for d in queue.dead_jobs()] == [(image.id, 3)]
+    assert monolith.results.tags_for("owner-1", [image.id]) == {}  # it was not run a fourth time
+
+
 def test_a_job_for_a_deleted_image_completes_without_a_result(monolith, classifier):
     image = accept(monolith, solid())
     monolith.images.delete("owner-1", image.id)

@@ -150,7 +150,7 @@ def test_failing_job_retries_with_growing_delay_then_dies_with_the_reason(
     assert dead.finished_at == clock.now - 3600
 
 
-def test_expired_lease_at_max_attempts_goes_dead_instead_of_looping(
+def test_a_job_whose_workers_all_died_is_handed_out_past_its_attempts_to_be_buried(
     engine: Engine, clock: FakeClock
 ) -> None:
     queue = make_queue(engine, clock, max_attempts=2)
@@ -158,10 +158,13 @@ def test_expired_lease_at_max_attempts_goes_dead_instead_of_looping(
     for _ in range(2):
         assert len(queue.claim("doomed-worker")) == 1
         clock.advance(31)  # the worker died: its lease runs out
-    assert queue.claim("worker") == []
+    [job] = queue.claim("worker")
+    assert job.attempts == 3  # above max_attempts: the worker gives up on it instead of running it (test_worker.py)
+    assert queue.bury(job, "its workers stopped") is Outcome.DEAD
+    assert queue.bury(job, "again") is Outcome.LOST
     [dead] = queue.dead_jobs()
-    assert dead.last_error == "lease expired after 2 attempts"
-    assert queue.counts()["dead"] == 1
+    assert (dead.attempts, dead.last_error) == (2, "its workers stopped")
+    assert queue.claim("worker") == [] and queue.counts()["dead"] == 1
 
 
 def test_requeued_dead_job_gets_fresh_attempts(engine: Engine, clock: FakeClock) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from shared.db import make_engine, transaction
 from shared.queue import Job, JobQueue, Outcome, QueueBase, Worker, serve
+from shared.queue.jobs import RetryLater
 from tests.support.postgres import PostgresCluster
 
 SPAWN = multiprocessing.get_context("spawn")
@@ -54,6 +55,61 @@ def test_handler_exception_is_logged_with_the_job_id_and_retried_then_buried(
     assert seen == [Outcome.RETRY, Outcome.DEAD]
     assert f"job {job_id} " in caplog.text and "ValueError: bad pixels" in caplog.text
     assert [dead.last_error for dead in queue.dead_jobs()] == ["ValueError: bad pixels"]
+
+
+class GivesUp:
+    """A handler whose workers all died on its job: it must not run again, only record the failure."""
+
+    def __init__(self, *, unavailable_times: int = 0) -> None:
+        self.ran, self.gave_up, self.unavailable_times = [], [], unavailable_times
+
+    def __call__(self, job: Job) -> None:
+        self.ran.append(job.id)
+
+    def give_up(self, job: Job, reason: str) -> None:
+        if len(self.gave_up) < self.unavailable_times:
+            self.gave_up.append(None)
+            raise RetryLater("uploads is not reachable", delay=0)
+        self.gave_up.append(reason)
+
+
+def expire_every_attempt(queue: JobQueue) -> None:
+    skipped = [0.0]
+    queue.clock = lambda: time.time() + skipped[0]
+    for _ in range(queue.max_attempts):
+        assert len(queue.claim("doomed-worker")) == 1
+        skipped[0] += queue.lease_seconds + 1  # the worker died: its lease runs out
+
+
+def test_a_job_whose_workers_all_died_is_given_up_not_run_again(engine: Engine) -> None:
+    queue, handler, seen = JobQueue(engine, "images", max_attempts=2), GivesUp(), []
+    job_id = enqueue(queue, {"image": 1})
+    expire_every_attempt(queue)
+    assert Worker(queue, handler, on_outcome=lambda job, outcome: seen.append(outcome)).run_once() == 1
+    assert handler.ran == [] and seen == [Outcome.DEAD]
+    assert handler.gave_up == ["its worker stopped during each of its 2 attempts (lease expired)"]
+    [dead] = queue.dead_jobs()
+    assert (dead.id, dead.attempts, dead.last_error) == (job_id, 2, handler.gave_up[0])
+
+
+def test_giving_up_waits_for_a_dependency_that_is_down(engine: Engine) -> None:
+    queue, handler = JobQueue(engine, "images", max_attempts=2), GivesUp(unavailable_times=2)
+    enqueue(queue, {"image": 1})
+    expire_every_attempt(queue)
+    worker = Worker(queue, handler)
+    for _ in range(2):
+        worker.run_once()
+        assert queue.counts()["ready"] == 1 and queue.dead_jobs() == []  # postponed, not buried
+    worker.run_once()
+    assert handler.ran == [] and len(handler.gave_up) == 3 and len(queue.dead_jobs()) == 1
+
+
+def test_a_handler_without_give_up_has_its_job_buried(engine: Engine) -> None:
+    queue, ran = JobQueue(engine, "images", max_attempts=1), []
+    enqueue(queue, {"image": 1})
+    expire_every_attempt(queue)
+    Worker(queue, ran.append).run_once()
+    assert ran == [] and queue.counts()["dead"] == 1
 
 
 def test_broken_on_outcome_callback_does_not_stop_the_work(engine: Engine) -> None:

@@ -7,9 +7,14 @@ import time
 
 import pytest
 from flask import Flask, jsonify, request
+from sqlalchemy import update
 
 from shared.api.representations import token_json
 from shared.auth.service_auth import ServiceCredentials
+from shared.db.session import transaction
+from shared.domain.images import ImageStatus
+from shared.images.triggers import REFUSED_CREDENTIALS_RETRY_SECONDS
+from shared.queue.tables import JobRow
 from shared.queue.worker import Worker
 from shared.service.app import base_app
 from tests.support.images import solid
@@ -116,7 +121,37 @@ def test_a_refused_service_token_leaves_the_row_ready(build_service, serve, keys
     users = serve(fake_users(keys, token_requests))
     misconfigured = build_service("uploads", users_url=users.url, service_secret="not-the-secret",
                                   recognition_url=f"http://127.0.0.1:{recognition_port}")
-    accept_upload(misconfigured, keys, user_id)
-    assert Worker(misconfigured[1].outbox, misconfigured[1].relay_handler()).run_once() == 1
-    assert misconfigured[1].outbox.counts()["ready"] == 1
+    image_id = accept_upload(misconfigured, keys, user_id)
+    outbox = misconfigured[1].outbox
+    worker = Worker(outbox, misconfigured[1].relay_handler())
+    skip_time(outbox)
+    for _ in range(outbox.max_attempts + 2):  # an operator's mistake: no number of tries uses the row up
+        assert worker.run_once() == 1
+        assert outbox.counts()["ready"] == 1
+        skip_time(outbox, REFUSED_CREDENTIALS_RETRY_SECONDS)
     assert sum(recognition[1].queue.counts().values()) == 0
+    assert misconfigured[1].catalog.get(user_id, image_id).status == ImageStatus.PENDING  # recognized once fixed
+
+
+def test_a_row_recognition_keeps_refusing_ends_with_its_image_failed(uploads, recognition, serve, keys, user_id,
+                                                                      recognition_port):
+    serve(recognition[0], recognition_port)
+    image_id = accept_upload(uploads, keys, user_id)
+    outbox = uploads[1].outbox
+    with transaction(outbox.engine) as session:  # a row recognition answers 422, as after a breaking change
+        session.execute(update(JobRow).where(JobRow.key == image_id).values(payload={"image_id": image_id}))
+    worker = Worker(outbox, uploads[1].relay_handler())
+    skip_time(outbox)
+    for _ in range(outbox.max_attempts):
+        assert worker.run_once() == 1
+        skip_time(outbox, 60)  # past the backoff
+    [dead] = outbox.dead_jobs()
+    image = uploads[1].catalog.get(user_id, image_id)
+    assert dead.key == image_id and image.status == ImageStatus.FAILED
+    assert image.error.startswith("could not be handed to recognition: InvalidInput: image_id and owner_id must be")
+
+
+def skip_time(queue, seconds: float = 0.0) -> None:
+    """Move the queue's clock forward, as if the row's wait had passed."""
+    skipped = getattr(queue, "skipped", 0.0) + seconds
+    queue.skipped, queue.clock = skipped, lambda: time.time() + skipped

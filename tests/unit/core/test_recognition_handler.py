@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from shared.domain.errors import DependencyUnavailable
 from shared.domain.images import ImageStatus
-from shared.queue.jobs import Job, Outcome
+from shared.queue.jobs import Job, Outcome, RetryLater
 from shared.recognition.pipeline import RecognitionHandler
 from shared.recognition.recognizer import Recognition, RecognitionFailed, TagScore
 from tests.unit.core.fakes import FakeImages, FakeResults, make_image
@@ -50,6 +51,18 @@ def test_the_last_failed_attempt_marks_the_image_failed_with_the_reason():
     with pytest.raises(RecognitionFailed):
         RecognitionHandler(images, FakeResults(), StubRecognizer(fail=True), max_attempts=3)(job_for(image.id, 3))
     assert images.finished == [(image.id, ImageStatus.FAILED, "RecognitionFailed: unreadable")]
+
+
+def test_a_last_attempt_that_cannot_mark_the_image_failed_is_postponed_not_buried():
+    image = make_image("ada")
+
+    class UploadsDown(FakeImages):
+        def finish_recognition(self, image_id, status, error=None):
+            raise DependencyUnavailable("uploads is not reachable.")
+
+    with pytest.raises(RetryLater):
+        RecognitionHandler(UploadsDown([image]), FakeResults(), StubRecognizer(fail=True),
+                           max_attempts=3)(job_for(image.id, 3))
 
 
 def test_an_image_deleted_during_a_failing_last_attempt_ends_the_job_without_a_failure():

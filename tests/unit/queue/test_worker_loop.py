@@ -14,7 +14,7 @@ from shared.queue import Job, Outcome, Worker
 class FlakyQueue:
     """A queue stub whose claim fails a few times, as if the database were down."""
 
-    name = "images"
+    name, max_attempts = "images", 5
 
     def __init__(self, failures: int, stop: threading.Event) -> None:
         self.failures, self.stop = failures, stop
@@ -49,7 +49,7 @@ def test_run_logs_database_errors_and_retries_until_it_can_work(
 class RecordingQueue:
     """A queue stub with one job that records which calls the worker made."""
 
-    name = "images"
+    name, max_attempts = "images", 5
 
     def __init__(self) -> None:
         self.completed: list[Job] = []
