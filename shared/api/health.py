@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 
 log = logging.getLogger("twintag.health")
+# Where a web worker's app keeps its queue threads (shared/service/background.py); /readyz asks them to check().
+BACKGROUND = "twintag.background"
 
 
 def health_blueprint(service: str, version: str, checks: dict[str, Callable[[], None]]) -> Blueprint:
@@ -23,7 +25,8 @@ def health_blueprint(service: str, version: str, checks: dict[str, Callable[[], 
     def readyz() -> tuple[Response, int, dict]:
         """Every dependency answers; otherwise 503 with what failed."""
         failed = {}
-        for name, check in checks.items():
+        background = current_app.extensions.get(BACKGROUND)  # this worker's queue threads, if it runs any
+        for name, check in {**checks, **({"workers": background.check} if background else {})}.items():
             try:
                 check()
             except Exception as exc:  # a readiness probe reports every failure, whatever its type

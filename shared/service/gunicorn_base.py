@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from prometheus_client import multiprocess
 
+from shared.api.health import BACKGROUND
 from shared.native_memory import limit_malloc_arenas
 
 # Read in the master before any worker or thread exists, so every worker inherits the cap.
@@ -36,7 +37,6 @@ limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190
 accesslog = None  # each request is measured in /metrics and logged by the app with its request id
-BACKGROUND = "twintag.background"
 
 
 def start_deployable(service: str, bootstrap: str | None = None) -> None:
