@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from shared.clients.forwarding import user_authorization
 from shared.domain.errors import ImageGone
-from shared.domain.images import Image, ImageStatus
+from shared.domain.images import Image, ImageStatus, clean_filename
 from shared.http.client import ServiceClient
 
 AUDIENCE = "uploads"
@@ -29,11 +29,12 @@ class UploadsClient:
 
     def accept(self, owner_id: str, data: bytes, filename: str | None, idempotency_key: str | None) -> Image:
         """Upload; retried on a lost connection only when an Idempotency-Key makes that safe."""
-        # Forwarded byte for byte (WSGI decoded it as latin-1); uploads checks it as the monolith does.
+        # The key is forwarded byte for byte (WSGI decoded it as latin-1); uploads checks it as the monolith does.
+        # The name is cleaned first: httpx would percent-escape its control characters, which the monolith drops.
         headers = {"Idempotency-Key": idempotency_key.encode("latin-1")} if idempotency_key else {}
         response = self.service.call("POST", "/v1/images", auth=user_authorization(), headers=headers,
                                      idempotent=bool(idempotency_key),
-                                     files={"file": (filename or "image", data, "application/octet-stream")})
+                                     files={"file": (clean_filename(filename), data, "application/octet-stream")})
         return image_from_json(response.json(), owner_id)
 
     def get(self, owner_id: str, image_id: str) -> Image:

@@ -113,6 +113,16 @@ def test_a_retried_upload_with_the_same_idempotency_key_returns_the_first_respon
     assert again.status_code == 202 and again.json()["id"] == first.json()["id"]
 
 
+def test_a_filename_with_control_characters_is_stored_without_them(user):
+    boundary = "twintag-boundary"
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="tab\tand\x01.jpg"\r\n'
+            f"Content-Type: image/jpeg\r\n\r\n").encode() + solid() + f"\r\n--{boundary}--\r\n".encode()
+    response = user.http.post("/api/v1/images", content=body,
+                              headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert response.status_code == 202, response.text
+    assert response.json()["filename"] == "taband.jpg"  # as typed by the client, neither escaped nor kept
+
+
 def test_content_is_upright_without_exif_and_not_sniffable(user):
     exif = Image.Exif()
     exif[0x0112] = 6
