@@ -23,6 +23,8 @@ from shared.queue.jobs import RetryLater
 log = logging.getLogger("twintag.http")
 SAFE_METHODS = {"GET", "HEAD", "PUT", "DELETE"}  # idempotent by HTTP's definition, so retrying cannot duplicate
 RETRYABLE_STATUS = {502, 503, 504}
+# Failures that prove the request never reached the dependency (as does an open circuit, which has no cause).
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # Seconds to open a connection and to wait for a pooled one: short whatever a call may take, since either failing
 # means the dependency is down or this process is swamped, and the caller should hear it soon.
 CONNECT_SECONDS, POOL_SECONDS = 1.0, 2.0
@@ -85,13 +87,20 @@ class ServiceClient:
 
     def _send_with_retries(self, method: str, path: str, idempotent: bool, kwargs: dict) -> httpx.Response:
         attempts = 1 + (self.dependency.retries if method in SAFE_METHODS or idempotent else 0)
+        maybe_applied = False  # an earlier attempt may have reached the dependency before its connection failed
         for attempt in range(1, attempts + 1):
             try:
                 response = self._send(method, path, kwargs)
-            except DependencyUnavailable:
+            except DependencyUnavailable as exc:
+                maybe_applied |= exc.__cause__ is not None and not isinstance(exc.__cause__, NOT_SENT)
                 if attempt == attempts:
                     raise
             else:
+                if method == "DELETE" and maybe_applied and response.status_code == 404:
+                    # The earlier attempt deleted it; the retry only found it gone. Answer as that attempt would have.
+                    log.info("%s DELETE %s: 404 on a retry after a lost answer; taken as deleted",
+                             self.dependency.name, path)
+                    return httpx.Response(204, request=response.request)
                 # A Retry-After means the dependency asked to be left alone for a while (it is shedding load or its
                 # database is down): asking again at once would only add to its trouble.
                 if (response.status_code not in RETRYABLE_STATUS or attempt == attempts

@@ -133,6 +133,26 @@ def test_connect_and_pool_waits_stay_short_whatever_a_call_may_take():
     assert seen == {"connect": 1.0, "read": 30.0, "write": 30.0, "pool": 2.0}
 
 
+@pytest.mark.parametrize(("lost", "status"), [(httpx.ReadError("reset after the delete"), 204),
+                                              (httpx.ConnectError("refused"), 404)])
+def test_a_retried_delete_that_finds_the_item_gone_took_effect_only_if_the_first_may_have(lost, status):
+    calls = []
+
+    def handler(request):
+        calls.append(request.method)
+        if len(calls) == 1:
+            raise lost
+        return httpx.Response(404, json={"type": "https://twintag.dev/problems/not_found"})
+
+    client = client_answering(handler)
+    if status == 204:
+        assert client.call("DELETE", "/v1/images/1").status_code == 204
+    else:
+        with pytest.raises(NotFound):
+            client.call("DELETE", "/v1/images/1")
+    assert calls == ["DELETE", "DELETE"]
+
+
 def test_a_post_with_an_idempotency_guarantee_is_retried():
     calls = []
 
