@@ -41,18 +41,16 @@ class UserAccounts:
         # An email no account could have is not looked up or counted per email: it may not fit the columns
         # (PostgreSQL refuses NUL in text, the throttle's key is 300 characters). The client's count still runs.
         possible = could_be_an_account(email)
-        keys = ([f"email:{email}"] if possible else []) + [f"client:{client}"]
+        account_key, client_key = f"email:{email}", f"client:{client}"
         with transaction(self.engine) as session:
-            self.throttle.check(session, keys)
+            self.throttle.attempt(session, [account_key, client_key] if possible else [client_key])
             row = session.scalars(select(UserRow).where(UserRow.email == email)).one_or_none() if possible else None
         if row is None:
             self.passwords.dummy_check(password)
         if row is None or not self.passwords.matches(row.password_hash, password):
-            with transaction(self.engine) as session:
-                self.throttle.record_failure(session, keys)
-            raise Unauthorized("Wrong email or password.")
+            raise Unauthorized("Wrong email or password.")  # the attempt stays counted, as a failure
         with transaction(self.engine) as session:
-            self.throttle.reset(session, f"email:{email}")
+            self.throttle.succeeded(session, account_key, [client_key])
         return self.issuer.issue(row.id)
 
     def get_user(self, user_id: str) -> User:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -77,6 +79,31 @@ def test_repeated_failed_logins_are_throttled_with_429_and_retry_after(auth):
     blocked = auth.login()  # even the right password waits out the window
     assert blocked.status_code == 429
     assert int(blocked.headers["Retry-After"]) > 0
+
+
+def test_parallel_guesses_get_no_more_tries_than_the_limit(app, auth):
+    auth.register()
+    start, statuses = threading.Barrier(8), []
+
+    def guess(password: str) -> None:
+        client = app.test_client()
+        start.wait()
+        statuses.append(client.post("/api/v1/tokens", json={"email": "ada@example.com",
+                                                             "password": password}).status_code)
+
+    threads = [threading.Thread(target=guess, args=(f"guess number {n}",)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(statuses) == [401] * 3 + [429] * 5  # each password check ran only after its try was counted
+
+
+def test_a_successful_login_does_not_count_against_its_address(auth):
+    auth.register()
+    for _ in range(5):  # more logins than the limit of failures, all from the same test client
+        assert auth.login().status_code == 200
+    assert [auth.login(password="wrong password").status_code for _ in range(4)] == [401, 401, 401, 429]
 
 
 def test_every_response_carries_a_request_id_and_echoes_a_valid_one(client):

@@ -70,7 +70,7 @@ def test_login_works_and_repeated_failures_are_throttled_with_429(auth):
     assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
 
 
-def test_concurrent_failed_logins_are_all_counted_and_never_500(app, auth, monolith):
+def test_concurrent_failed_logins_are_all_counted_and_at_most_the_limit_tried(app, auth, monolith):
     auth.register()
     start, statuses = threading.Barrier(8), []
 
@@ -85,7 +85,7 @@ def test_concurrent_failed_logins_are_all_counted_and_never_500(app, auth, monol
         thread.start()
     for thread in threads:
         thread.join(30)
-    assert set(statuses) <= {401, 429}, statuses
+    assert sorted(statuses) == [401] * 3 + [429] * 5  # parallel guesses queue on the count: no more than 3 tried
     with Session(monolith.engine) as session:
         assert session.get(LoginFailureRow, "email:ada@example.com").failures == statuses.count(401)  # none lost
     assert auth.login().status_code == 429
