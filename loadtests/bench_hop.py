@@ -53,7 +53,7 @@ def spec(name: str, port: int, cpu: int, metrics_dir: str, extra: dict[str, str]
             f"loadtests.hop_floor_apps:create_{name}()"]
     env = {"TWINTAG_BIND": f"127.0.0.1:{port}", "TWINTAG_WEB_WORKERS": "1", "PROMETHEUS_MULTIPROC_DIR": metrics_dir,
            "PYTHONPATH": str(REPORTS.parent), **extra}
-    return ProcessSpec(name, pinned(argv, [cpu]), env, f"http://127.0.0.1:{port}/healthz")
+    return ProcessSpec(name, pinned(argv, [cpu]), port, env, f"http://127.0.0.1:{port}/healthz")
 
 
 def cpu_seconds(pid: int) -> float:

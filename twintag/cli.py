@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
 from twintag import contracts, launcher, sla
-from twintag.stacks import DEFAULT_SERVICE_PORTS, microservices_stack, monolith_stack
+from twintag.stacks import DEFAULT_SERVICES_PORT, PER_SERVICE, microservices_stack, monolith_stack, service_ports
 
 
 def say(line: str) -> None:
@@ -22,13 +23,26 @@ def say(line: str) -> None:
 def up(args: argparse.Namespace) -> int:
     """Start a variant (or both) on the embedded default and supervise it."""
     data_dir = Path(args.data_dir).absolute()
+    variants = ["monolith", "microservices"] if args.variant == "both" else [args.variant]
     specs = []
-    if args.variant in ("monolith", "both"):
+    if "monolith" in variants:
         specs += monolith_stack(data_dir, args.monolith_port)
-    if args.variant in ("microservices", "both"):
-        specs += microservices_stack(data_dir, args.gateway_port, DEFAULT_SERVICE_PORTS)
+    if "microservices" in variants:
+        specs += microservices_stack(data_dir, args.gateway_port, service_ports(args.services_port))
+        for name in PER_SERVICE:
+            if name in os.environ:
+                say(f"{name} is for the monolith: each service keeps its own SQLite file under the data directory")
     say(f"data directory: {data_dir}")
-    return launcher.run(specs, say, health_timeout=args.health_timeout)
+    try:
+        locks = [launcher.lock_data_dir(data_dir / variant) for variant in variants]
+    except launcher.LaunchFailed as exc:
+        say(f"error: {exc}")
+        return 1
+    try:
+        return launcher.run(specs, say, health_timeout=args.health_timeout)
+    finally:
+        for lock in locks:
+            lock.close()
 
 
 def recognize(args: argparse.Namespace) -> int:
@@ -60,6 +74,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("variant", nargs="?", default="both", choices=["monolith", "microservices", "both"])
     run.add_argument("--monolith-port", type=int, default=8000)
     run.add_argument("--gateway-port", type=int, default=8080)
+    run.add_argument("--services-port", type=int, default=DEFAULT_SERVICES_PORT,
+                     help="the first of the four services' ports (default: %(default)s, then the next three)")
     run.add_argument("--data-dir", default="data", help="where SQLite files and objects live (default: ./data)")
     run.add_argument("--health-timeout", type=float, default=60.0, help="seconds to wait for each process")
     run.set_defaults(func=up)

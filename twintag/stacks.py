@@ -17,9 +17,11 @@ class ProcessSpec:
 
     name: str
     argv: list[str]
+    port: int
     env: dict[str, str] = field(default_factory=dict)
     health_url: str = ""
     public_url: str = ""
+    unset: tuple[str, ...] = ()  # variables of the caller's environment this process must not inherit
 
 
 def gunicorn_argv(config: Path, app: str) -> list[str]:
@@ -34,7 +36,7 @@ def monolith_stack(data_dir: Path, port: int) -> list[ProcessSpec]:
     env = {"TWINTAG_DATA_DIR": str(home), "TWINTAG_BIND": f"127.0.0.1:{port}",
            "PROMETHEUS_MULTIPROC_DIR": str(home / "metrics")}
     config = Path(monolith.__file__).parent / "gunicorn.conf.py"
-    return [ProcessSpec("monolith", gunicorn_argv(config, "monolith.wsgi:create_app()"), env,
+    return [ProcessSpec("monolith", gunicorn_argv(config, "monolith.wsgi:create_app()"), port, env,
                         f"{base}/healthz", f"{base}/")]
 
 
@@ -56,9 +58,17 @@ def microservices_stack(data_dir: Path, gateway_port: int, service_ports: dict[s
                "PROMETHEUS_MULTIPROC_DIR": str(home / name / "metrics"),
                "TWINTAG_SERVICE_SECRET": secrets_by_caller.get(name, "")}
         config = Path(microservices.__file__).parent / name / "gunicorn.conf.py"
-        specs.append(ProcessSpec(name, gunicorn_argv(config, f"microservices.{name}.wsgi:create_app()"), env,
-                                 f"{base}/healthz", f"{base}/" if name == "gateway" else ""))
+        specs.append(ProcessSpec(name, gunicorn_argv(config, f"microservices.{name}.wsgi:create_app()"), ports[name],
+                                 env, f"{base}/healthz", f"{base}/" if name == "gateway" else "", unset=PER_SERVICE))
     return specs
 
 
-DEFAULT_SERVICE_PORTS = {"users": 8101, "uploads": 8102, "recognition": 8103, "results": 8104}
+# One database URL in the caller's environment would put every service's tables in one database: each service
+# keeps its own SQLite file under the data directory instead (docker compose runs them on PostgreSQL).
+PER_SERVICE = ("TWINTAG_DATABASE_URL",)
+DEFAULT_SERVICES_PORT = 8101
+
+
+def service_ports(first: int = DEFAULT_SERVICES_PORT) -> dict[str, int]:
+    """The four services' ports: `first` and the three after it."""
+    return {name: first + offset for offset, name in enumerate(SERVICES)}

@@ -44,7 +44,9 @@ def start_deployable(service: str, bootstrap: str | None = None) -> None:
     the `bootstrap` module (its prepare(): migrations, keys, folders) for this service's settings."""
     from shared.api.observability import configure_logging
 
-    metrics_dir = os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="twintag-metrics-"))
+    if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:  # twintag up and the images set it; a bare gunicorn may not
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="twintag-metrics-")
+    metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     shutil.rmtree(metrics_dir, ignore_errors=True)
     os.makedirs(metrics_dir, exist_ok=True)
     configure_logging(service, os.environ.get("TWINTAG_LOG_LEVEL", "INFO"))
