@@ -15,7 +15,6 @@ compare.py measures the real hop (token checks, databases, metrics); this measur
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -32,6 +31,7 @@ from loadtests.bench_pipeline import (  # noqa: E402
     free_port,
     machine,
     percentile,
+    pin_self,
     pinned,
     print_rows,
     quiet,
@@ -105,7 +105,7 @@ def measure(args: argparse.Namespace) -> dict:
                 with open(Path(metrics_dir) / f"{name}.log", "ab") as log:  # the child keeps its own copy of the fd
                     processes[name] = launcher.start(process_spec, quiet, log)
                 launcher.wait_healthy(process_spec, processes[name], 30.0, quiet)
-            os.sched_setaffinity(0, {args.client_cpu})
+            pin_self([args.client_cpu])
             return run_rounds(args, urls, {name: p.pid for name, p in processes.items()})
         except launcher.LaunchFailed as exc:
             logs = "\n".join(log.read_text(errors="replace")[-3000:] for log in Path(metrics_dir).glob("*.log"))

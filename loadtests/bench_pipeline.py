@@ -104,9 +104,15 @@ def pinned(argv: list[str], cpus: Iterable[int] | None) -> list[str]:
     return ["taskset", "-c", ",".join(str(c) for c in cpus), *argv]
 
 
+def pin_self(cpus: Iterable[int]) -> None:
+    """Pin this process to `cpus` where the system can (Linux); elsewhere (macOS) the figures are just noisier."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, set(cpus))
+
+
 def set_affinity(pid: int, cpus: Iterable[int] | None) -> None:
     """Pin a process and its children (the fallback when taskset is missing; harmless otherwise)."""
-    if cpus is None:
+    if cpus is None or not hasattr(os, "sched_setaffinity"):
         return
     for process in tree(pid):
         try:

@@ -38,6 +38,7 @@ from loadtests.bench_pipeline import (  # noqa: E402
     machine,
     memory,
     percentile,
+    pin_self,
     pinned,
     sample_images,
     scrape,
@@ -70,7 +71,7 @@ def run_locust(scenario: str, host: str, *, users: int, seconds: float, cpu: int
     argv = pinned([sys.executable, "-m", "locust", "-f", str(LOCUSTFILES[scenario]), "--host", host, "--headless",
                    "-u", str(users), "-r", str(users), "-t", f"{seconds:.0f}s", "--only-summary",
                    "--loglevel", "WARNING", "--json-file", str(prefix)], [cpu])
-    pin = None if argv[0] == "taskset" else (lambda: os.sched_setaffinity(0, {cpu}))
+    pin = None if argv[0] == "taskset" else (lambda: pin_self([cpu]))
     with open(f"{prefix}.log", "wb") as log:
         subprocess.run(argv, env={**os.environ, **env}, stdout=log, stderr=log, preexec_fn=pin, cwd=REPO,
                        timeout=seconds + 60, check=False)
@@ -123,13 +124,16 @@ def run_duration(stats: list[dict]) -> float:
 
 @contextmanager
 def on_cpu(cpu: int) -> Iterator[None]:
-    """Pin the calling thread to one CPU for a while."""
+    """Pin the calling thread to one CPU for a while (where the system can)."""
+    if not hasattr(os, "sched_getaffinity"):
+        yield
+        return
     previous = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {cpu})
+    pin_self([cpu])
     try:
         yield
     finally:
-        os.sched_setaffinity(0, previous)
+        pin_self(previous)
 
 
 def route_times(url: str) -> dict[tuple[str, str, str], list[float]]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
 import sys
 import threading
 import time
@@ -29,6 +28,7 @@ from loadtests.bench_pipeline import (  # noqa: E402
     HelpFormatter,
     machine,
     percentile,
+    pin_self,
     sample_images,
     scratch_dir,
     start_stack,
@@ -120,7 +120,7 @@ def measure(variant: str, env: dict, args: argparse.Namespace, workdir: Path) ->
     stack, _ = start_stack(variant, workdir, args.model_cache, cpus=[args.server_cpu], env=env)
     try:
         headers, ids, _ = seed(stack, workdir, sample_images())
-        os.sched_setaffinity(0, {args.client_cpu})
+        pin_self([args.client_cpu])
         target = Target(stack.base_url, headers, ids[0])
         capacity = closed_loop(target, SERVER_THREADS[variant], args.seconds)
         baseline = open_loop(target, capacity / 2, args.seconds)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import threading
 import time
@@ -27,6 +26,7 @@ from loadtests.bench_pipeline import (  # noqa: E402
     api_client,
     machine,
     memory,
+    pin_self,
     print_rows,
     sample_images,
     scratch_dir,
@@ -93,7 +93,7 @@ def soak(args: argparse.Namespace, workdir: Path) -> dict:
     try:
         images = sample_images()
         headers, ids, _ = seed(stack, workdir, images)
-        os.sched_setaffinity(0, {args.client_cpu})
+        pin_self([args.client_cpu])
         target = Target(stack.base_url, headers, ids[0])
         capacity = closed_loop(target, SERVER_THREADS[args.variant], 5.0)
         seconds = 60 * args.minutes

@@ -7,9 +7,9 @@ import signal
 import sqlite3
 import threading
 import time
-from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from tests.support.blackbox import ApiUser
@@ -21,8 +21,7 @@ pytestmark = pytest.mark.system
 
 def worker_pids(master_pid: int) -> list[int]:
     """The gunicorn master's current worker processes."""
-    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
-    return [int(pid) for pid in children]
+    return [child.pid for child in psutil.Process(master_pid).children()]
 
 
 @pytest.fixture
