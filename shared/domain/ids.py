@@ -22,4 +22,4 @@ def new_id() -> str:
 
 def is_id(text: str) -> bool:
     """Tell whether text has the shape of an id this product issues (lower-case UUID)."""
-    return bool(_UUID_TEXT.match(text))
+    return bool(_UUID_TEXT.fullmatch(text))  # not match(): its $ also matches before a final newline

@@ -6,18 +6,24 @@ Request: ``POST {base_url}/v2/models/{model_id}/outputs`` with
 Answer: ``{"status": {"code": 10000, ...}, "outputs": [{"model": {"model_version":
 {"id": ...}}, "data": {"concepts": [{"name": ..., "value": ...}]}}]}``.
 
-The caller owns the ``httpx.Client`` and its timeout.  Every failure becomes
-RecognitionFailed; there are no retries here because the job queue retries.
+The caller owns the ``httpx.Client`` and its timeout.  A service that is down, slow, overloaded (429) or failing
+(5xx) raises DependencyUnavailable or DependencyTimeout, so the job is postponed rather than spending its attempts;
+any other failure is RecognitionFailed, which the job queue retries a few times.  No message names the service's
+URL or key: a failure's reason is shown to the image's owner.
 """
 
 from __future__ import annotations
 
 import base64
+import logging
 from typing import Any
 
 import httpx
 
-from shared.recognition.recognizer import Recognition, RecognitionFailed, TagScore
+from shared.domain.errors import DependencyTimeout, DependencyUnavailable
+from shared.recognition.recognizer import MAX_NAME_LENGTH, Recognition, RecognitionFailed, TagScore, clean_label
+
+log = logging.getLogger("twintag.recognition")
 
 STATUS_SUCCESS = 10000
 UNREPORTED_VERSION = "unreported"
@@ -36,10 +42,13 @@ class ClarifaiRecognizer:
         min_confidence: float = 0.5,
         max_labels: int = 10,
     ) -> None:
+        api_key = api_key.strip()  # a key read from a file often ends with a newline
+        if not api_key or not all(" " < ch < "\x7f" for ch in api_key):
+            raise ValueError("the Clarifai API key must be printable ASCII without spaces")
         self.client = client
         self.url = f"{base_url.rstrip('/')}/v2/models/{model_id}/outputs"
         self.api_key = api_key
-        self.name = f"clarifai:{model_id}"
+        self.name = f"clarifai:{model_id}"[:MAX_NAME_LENGTH]
         self.version = UNREPORTED_VERSION  # replaced by the model version the service last reported
         self.min_confidence = min_confidence
         self.max_labels = max_labels
@@ -62,9 +71,16 @@ class ClarifaiRecognizer:
         try:
             response = self.client.post(self.url, json=payload, headers=headers)
         except httpx.TimeoutException as exc:
-            raise RecognitionFailed(f"clarifai did not answer in time ({type(exc).__name__})") from exc
+            raise DependencyTimeout(f"clarifai did not answer in time ({type(exc).__name__})") from exc
+        except httpx.TransportError as exc:
+            log.warning("clarifai at %s is not reachable: %s", self.url, type(exc).__name__)
+            raise DependencyUnavailable(f"clarifai is not reachable ({type(exc).__name__})") from exc
         except httpx.HTTPError as exc:
-            raise RecognitionFailed(f"cannot reach clarifai at {self.url}: {exc}") from exc
+            raise RecognitionFailed(f"clarifai's answer could not be read ({type(exc).__name__})") from exc
+        if response.status_code == 429 or response.status_code >= 500:
+            retry = response.headers.get("Retry-After", "")
+            raise DependencyUnavailable(f"clarifai answered HTTP {response.status_code}",
+                                        retry_after=int(retry) if retry.isdigit() else None)
         if not response.is_success:
             detail = _description(_try_json(response))
             raise RecognitionFailed(f"clarifai answered HTTP {response.status_code}: {detail}")
@@ -74,7 +90,7 @@ class ClarifaiRecognizer:
 def _try_json(response: httpx.Response) -> Any:
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 
@@ -97,12 +113,12 @@ def _parse_output(body: dict[str, Any]) -> tuple[list[TagScore], str]:
     try:
         output = body["outputs"][0]
         concepts = output["data"].get("concepts", [])
-        tags = [TagScore(str(c["name"]), _confidence(c["value"])) for c in concepts]
+        tags = [TagScore(label, _confidence(c["value"])) for c in concepts if (label := clean_label(c["name"]))]
     except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
         raise RecognitionFailed(f"clarifai answer is malformed: {type(exc).__name__}: {exc}") from exc
     version = _dig(output, "model", "model_version", "id")
     tags.sort(key=lambda tag: tag.confidence, reverse=True)
-    return tags, str(version) if version else UNREPORTED_VERSION
+    return tags, str(version)[:MAX_NAME_LENGTH] if version else UNREPORTED_VERSION
 
 
 def _dig(value: Any, *keys: str) -> Any:

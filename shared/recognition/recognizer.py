@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Protocol
+
+MAX_LABEL_LENGTH = 200
+MAX_NAME_LENGTH = 100  # of a recognizer's name and of its version
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,21 @@ class Recognition:
     tags: tuple[TagScore, ...]
     recognizer: str
     version: str
+
+
+def is_label(text: object) -> bool:
+    """Tell whether text can be a stored label: 1 to MAX_LABEL_LENGTH characters, no control characters (the
+    results service's OpenAPI document states the same pattern)."""
+    return isinstance(text, str) and 0 < len(text) <= MAX_LABEL_LENGTH and not _CONTROL.search(text)
+
+
+def clean_label(text: object) -> str | None:
+    """Make a label of what a backend called a concept (control characters out, trimmed, cut to length);
+    None when nothing is left."""
+    if not isinstance(text, str):
+        return None
+    label = "".join(ch for ch in text if ch.isprintable()).strip()[:MAX_LABEL_LENGTH]
+    return label or None
 
 
 class RecognitionFailed(Exception):

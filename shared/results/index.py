@@ -16,11 +16,10 @@ from shared.db.session import reading, transaction
 from shared.db.types import utcnow
 from shared.domain.ids import is_id
 from shared.domain.images import Tag, TagCount
-from shared.recognition.recognizer import Recognition
+from shared.recognition.recognizer import MAX_LABEL_LENGTH, Recognition
 from shared.results.tables import ResultRow, ResultTagRow, ResultTombstoneRow
 from shared.storage.objects import ObjectStore
 
-MAX_LABEL_LENGTH = 200
 # Built once and run on the Connection, not through the ORM: each job writes them (see shared/queue/statements.py).
 # ON CONFLICT DO NOTHING rather than catching IntegrityError: on PostgreSQL an error aborts the whole transaction,
 # and the monolith records a result in the transaction that also completes its job.
@@ -172,12 +171,12 @@ def _lock_image(conn: Connection, image_id: str) -> None:
 
 
 def _tag_rows(image_id: str, owner_id: str, recognition: Recognition) -> list[dict]:
-    seen, rows = set(), []
+    rows: dict[str, dict] = {}
     for rank, tag in enumerate(recognition.tags):
-        label = tag.label[:MAX_LABEL_LENGTH]
-        if label in seen:
-            continue  # a label may come from two sources (class and colour); keep the first, best one
-        seen.add(label)
-        rows.append({"image_id": image_id, "label": label, "owner_id": owner_id,
-                     "confidence": round(float(tag.confidence), 4), "rank": rank})
-    return rows
+        label, confidence = tag.label[:MAX_LABEL_LENGTH], round(float(tag.confidence), 4)
+        # A label may come twice (from the class and the colour, say): keep its best confidence and first place.
+        if label not in rows or confidence > rows[label]["confidence"]:
+            rank = min(rank, rows[label]["rank"]) if label in rows else rank
+            rows[label] = {"image_id": image_id, "label": label, "owner_id": owner_id, "confidence": confidence,
+                           "rank": rank}
+    return sorted(rows.values(), key=lambda row: row["rank"])

@@ -14,8 +14,9 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from shared.domain.errors import DependencyTimeout, DependencyUnavailable
 from shared.recognition.clarifai import ClarifaiRecognizer
-from shared.recognition.recognizer import RecognitionFailed, TagScore
+from shared.recognition.recognizer import MAX_LABEL_LENGTH, MAX_NAME_LENGTH, RecognitionFailed, TagScore
 
 API_KEY = "test-key"
 IMAGE = b"\xff\xd8\xff\xe0 pretend jpeg bytes"
@@ -48,6 +49,16 @@ class FakeClarifai:
             return Response("<html>oops</html>", 200, content_type="application/json")
         if model_id == "bad-concepts":
             output = {"data": {"concepts": [{"name": "dog", "value": "very"}]}}
+            return self.json({"status": {"code": 10000, "description": "Ok"}, "outputs": [output]})
+        if model_id == "overloaded":
+            return Response("slow down", 429, headers={"Retry-After": "7"})
+        if model_id == "broken":
+            return self.json({"status": {"code": 21317, "description": "Internal error"}}, 503)
+        if model_id == "odd-concepts":
+            concepts = [{"name": "", "value": 0.99}, {"name": None, "value": 0.98},
+                        {"name": "tab\tbed\x00", "value": 0.97}, {"name": "x" * 300, "value": 0.96},
+                        {"name": "  dog  ", "value": 0.95}]
+            output = {"model": {"model_version": {"id": "v" * 150}}, "data": {"concepts": concepts}}
             return self.json({"status": {"code": 10000, "description": "Ok"}, "outputs": [output]})
         if model_id == "no-outputs":
             return self.json({"status": {"code": 10000, "description": "Ok"}, "outputs": []})
@@ -153,13 +164,36 @@ def test_a_server_slower_than_the_client_timeout_fails_quickly(fake):
 
     with (
         httpx.Client(timeout=httpx.Timeout(0.3), trust_env=False) as impatient,
-        pytest.raises(RecognitionFailed, match="did not answer in time"),
+        pytest.raises(DependencyTimeout, match="did not answer in time"),  # the job is postponed, not failed
     ):
         adapter(impatient, url, model_id="slow").recognize(IMAGE)
 
     assert time.monotonic() - started < 2.0
 
 
-def test_an_unreachable_server_is_a_recognition_failure(client):
-    with pytest.raises(RecognitionFailed, match="cannot reach clarifai"):
-        adapter(client, "http://127.0.0.1:9").recognize(IMAGE)
+def test_an_unreachable_server_postpones_the_job_without_naming_where_it_is(client):
+    with pytest.raises(DependencyUnavailable) as raised:
+        adapter(client, "http://user:secret@127.0.0.1:9").recognize(IMAGE)
+    assert str(raised.value) == "clarifai is not reachable (ConnectError)"  # shown to the image's owner
+
+
+@pytest.mark.parametrize(("model_id", "retry_after"), [("overloaded", 7), ("broken", None)])
+def test_a_busy_or_failing_service_postpones_the_job(fake, client, model_id, retry_after):
+    _, url = fake
+    with pytest.raises(DependencyUnavailable) as raised:
+        adapter(client, url, model_id=model_id).recognize(IMAGE)
+    assert raised.value.retry_after == retry_after
+
+
+def test_concept_names_become_printable_labels_of_bounded_length(fake, client):
+    _, url = fake
+    result = adapter(client, url, model_id="odd-concepts").recognize(IMAGE)
+    assert [tag.label for tag in result.tags] == ["tabbed", "x" * MAX_LABEL_LENGTH, "dog"]
+    assert result.version == "v" * MAX_NAME_LENGTH
+
+
+def test_a_key_read_with_its_newline_works_and_one_a_header_cannot_carry_is_refused(fake, client):
+    _, url = fake
+    assert adapter(client, url, api_key=f"{API_KEY}\n").recognize(IMAGE).tags
+    with pytest.raises(ValueError, match="printable ASCII"):
+        adapter(client, url, api_key="test\nkey")

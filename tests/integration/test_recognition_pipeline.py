@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -96,6 +97,22 @@ def test_an_image_whose_workers_all_die_on_it_ends_failed_with_a_reason(monolith
     assert failed.error == "recognition stopped: its worker stopped during each of its 3 attempts (lease expired)"
     assert [(d.key, d.attempts) for d in queue.dead_jobs()] == [(image.id, 3)]
     assert monolith.results.tags_for("owner-1", [image.id]) == {}  # it was not run a fourth time
+
+
+def test_a_recognition_service_that_is_down_postpones_jobs_instead_of_failing_images(monolith):
+    from shared.recognition.clarifai import ClarifaiRecognizer
+
+    image = accept(monolith, solid())
+    clock = [time.time()]
+    queue = JobQueue(monolith.engine, "recognition", max_attempts=2, clock=lambda: clock[0])
+    with httpx.Client(timeout=1.0) as http:
+        down = ClarifaiRecognizer(http, base_url="http://127.0.0.1:9", api_key="key")
+        worker = Worker(queue, RecognitionHandler(monolith.images, monolith.results, down, max_attempts=2))
+        for _ in range(4):  # more tries than attempts
+            assert worker.run_once() == 1
+            clock[0] += 5  # past the postponement
+    assert queue.counts()["ready"] == 1 and queue.dead_jobs() == []
+    assert monolith.images.get("owner-1", image.id).status != ImageStatus.FAILED
 
 
 def test_a_job_for_a_deleted_image_completes_without_a_result(monolith, classifier):

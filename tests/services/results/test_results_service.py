@@ -75,6 +75,8 @@ def test_a_redelivery_racing_the_first_with_another_result_leaves_the_first_rows
     ({"tags": [{"label": "cat", "confidence": 1.5}]}, {"tags"}),
     ({"tags": [{"label": "", "confidence": 0.5}]}, {"tags"}),
     ({"tags": [{"label": "cat", "confidence": True}]}, {"tags"}),
+    ({"tags": [{"label": "cat\x00", "confidence": 0.5}]}, {"tags"}),  # PostgreSQL cannot store a NUL in text
+    ({"version": "v" * 101}, {"version"}),  # the column holds 100
     ({"tags": "cat"}, {"tags"}),
     ({"owner_id": None, "recognizer": None, "version": None, "tags": None},
      {"owner_id", "recognizer", "version", "tags"}),
@@ -84,6 +86,16 @@ def test_an_invalid_delivery_is_422_naming_each_bad_field(client, results, recog
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
     assert {e["field"] for e in response.get_json()["errors"]} == fields
     assert rows(results[1], ResultRow) == 0
+
+
+def test_a_label_delivered_twice_keeps_its_best_confidence_in_its_first_place(client, results, recognition, user_id):
+    tags = [{"label": "cat", "confidence": 0.2}, {"label": "sofa", "confidence": 0.5},
+            {"label": "cat", "confidence": 0.9}]
+    image_id = new_id()
+    response = client.put(f"/v1/results/{image_id}", json={**body(user_id), "tags": tags}, headers=recognition)
+    assert response.status_code == 201
+    found = results[1].index.tags_for(user_id, [image_id])[image_id]
+    assert [(t.label, t.confidence) for t in found] == [("cat", 0.9), ("sofa", 0.5)]
 
 
 def test_a_delivery_for_a_bad_image_id_or_a_non_object_body_is_422(client, recognition, user_id):

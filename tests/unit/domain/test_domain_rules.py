@@ -21,7 +21,8 @@ def test_ids_are_uuid_version_7_and_sort_by_creation_time():
     assert first < second
 
 
-@pytest.mark.parametrize("text", ["", "abc", "01A22348-F10C-7C77-84CE-083E66D59AE6", "../../etc/passwd", "x" * 36])
+@pytest.mark.parametrize("text", ["", "abc", "01A22348-F10C-7C77-84CE-083E66D59AE6", "../../etc/passwd", "x" * 36,
+                                  "01a22348-f10c-7c77-84ce-083e66d59ae6\n"])
 def test_only_lower_case_uuids_are_ids(text):
     assert not is_id(text)
 
