@@ -113,3 +113,49 @@ def test_a_person_registers_uploads_sees_tags_filters_deletes_and_stays_signed_i
     page.screenshot(path=str(REPORTS_DIR / "after-reload.png"), full_page=True)
 
     assert not page_problems, str(page_problems)
+
+
+def test_uploads_finish_under_a_filter_and_a_busy_server_is_waited_out(browser, live_stack, page, page_problems,
+                                                                       tmp_path):
+    from playwright.sync_api import expect
+
+    for name, data in {"coffee.jpg": photo("coffee"), "chelsea.jpg": photo("chelsea")}.items():
+        (tmp_path / name).write_bytes(data)
+    page.goto(live_stack.base_url + "/")
+    page.get_by_test_id("auth-email").fill(f"browser-{uuid.uuid4().hex[:12]}@example.com")
+    page.get_by_test_id("auth-password").fill("correct horse battery staple")
+    page.get_by_test_id("register-button").click()
+    expect(page.get_by_test_id("app-panel")).to_be_visible()
+    cards, uploads = page.get_by_test_id("image-card"), page.get_by_test_id("upload-status")
+
+    # With a tag filter on, an upload the gallery does not show still reaches "tagged" in its row.
+    page.get_by_test_id("file-input").set_input_files(str(tmp_path / "coffee.jpg"))
+    coffee = card_for(page, "coffee.jpg")
+    expect(coffee).to_have_attribute("data-status", "done", timeout=TAGGING_TIMEOUT_MS)
+    label = next(t for t in tag_labels(coffee) if t in COFFEE_LABELS)
+    coffee.get_by_test_id("image-tag").and_(page.locator(f'[data-label="{label}"]')).get_by_role("button").click()
+    page.get_by_test_id("file-input").set_input_files(str(tmp_path / "chelsea.jpg"))
+    expect(uploads).to_have_text(["Uploaded and tagged."] * 2, timeout=TAGGING_TIMEOUT_MS)
+    expect(cards).to_have_count(1)  # the cat is not tagged with the coffee label
+
+    # The server is busy when the gallery asks for its first page: the page offers to try again, and does not
+    # claim there are no images.
+    busy = {"status": 503, "headers": {"Retry-After": "1", "Content-Type": "application/problem+json"},
+            "body": '{"type": "https://twintag.dev/problems/overloaded", "title": "Service Unavailable", '
+                    '"status": 503, "detail": "TwinTag is busy."}'}
+    page.route(re.compile(r".*/api/v1/images\?.*"), lambda route: route.fulfill(**busy), times=1)
+    page.get_by_test_id("tag-filter-all").click()
+    expect(page.get_by_test_id("error-message")).to_contain_text("TwinTag is busy.")
+    expect(page.get_by_test_id("gallery-empty")).to_be_hidden()
+    expect(page.get_by_test_id("load-more")).to_have_text("Try again")
+    page.get_by_test_id("load-more").click()
+    expect(cards).to_have_count(2)
+    expect(page.get_by_test_id("load-more")).to_be_hidden()
+
+    # Thumbnails asked for while the server sheds load are fetched again after its Retry-After.
+    page.route(re.compile(r".*/api/v1/images/[^/]+/content$"), lambda route: route.fulfill(**busy), times=2)
+    page.reload()
+    expect(cards).to_have_count(2)
+    for card in (coffee, card_for(page, "chelsea.jpg")):
+        expect(card.get_by_test_id("image-thumb")).to_have_attribute("data-loaded", "true")
+    assert not page_problems.page_errors and not page_problems.csp_violations, str(page_problems)

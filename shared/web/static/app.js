@@ -25,6 +25,7 @@ const TOKEN_KEY = 'twintag.token';
 const PAGE_SIZE = 24;
 const MAX_PARALLEL_UPLOADS = 3;
 const UPLOAD_RETRIES = 2;
+const THUMB_RETRIES = 2;
 const POLL_FIRST_MS = 1000;
 const POLL_MAX_MS = 15000;
 const POLL_FACTOR = 1.6;
@@ -53,6 +54,7 @@ const state = {
   activeUploads: 0,
   uploads: new Set(), // live XMLHttpRequests, aborted on log out
   tagRefreshTimer: 0,
+  pageFailed: false, // the last gallery page could not be loaded: offer to try again, not "no images"
 };
 
 const $ = (id) => document.getElementById(id);
@@ -64,6 +66,7 @@ class ApiError extends Error {
   constructor(status, problem = null, retryAfter = null) {
     super(describeProblem(status, problem, retryAfter));
     this.status = status;
+    this.retryAfter = /^\d+$/.test(retryAfter || '') ? Number(retryAfter) : null; // seconds the server asked for
     this.fieldErrors = Array.isArray(problem?.errors) ? problem.errors : [];
   }
 }
@@ -92,9 +95,9 @@ function failure(status, problem, retryAfter) {
   return error;
 }
 
-function authHeaders() {
+function authHeaders(token = state.token) {
   const headers = new Headers({ Accept: 'application/json, application/problem+json' });
-  if (state.token) headers.set('Authorization', `Bearer ${state.token}`);
+  if (token) headers.set('Authorization', `Bearer ${token}`);
   return headers;
 }
 
@@ -123,7 +126,7 @@ async function fetchBlobUrl(id) {
   } catch {
     throw new ApiError(0);
   }
-  if (!response.ok) throw failure(response.status, parseJson(await response.text()), null);
+  if (!response.ok) throw failure(response.status, parseJson(await response.text()), response.headers.get('Retry-After'));
   return URL.createObjectURL(await response.blob());
 }
 
@@ -245,6 +248,7 @@ async function startSession(greeting = '') {
 }
 
 function endSession(message = '') {
+  if ($('confirm-dialog').open) $('confirm-dialog').close(); // a delete asked for in the session that ended
   state.token = null;
   sessionStorage.removeItem(TOKEN_KEY);
   state.queue = [];
@@ -293,12 +297,12 @@ function showProgress(item, fraction) {
   setUploadState(item, 'uploading', value < 100 ? `Uploading… ${value}%` : 'Processing…');
 }
 
-function sendFile(file, key, onProgress) {
+function sendFile(file, key, token, onProgress) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     state.uploads.add(xhr);
     xhr.open('POST', `${API}/images`);
-    authHeaders().forEach((value, name) => xhr.setRequestHeader(name, value));
+    authHeaders(token).forEach((value, name) => xhr.setRequestHeader(name, value));
     // The same key on a retry lets the server answer with the first upload, not a duplicate.
     xhr.setRequestHeader('Idempotency-Key', key);
     xhr.upload.addEventListener('progress', (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); });
@@ -317,18 +321,24 @@ function sendFile(file, key, onProgress) {
 }
 
 function isTransient(error) {
-  return !error.aborted && [0, 502, 503, 504].includes(error.status);
+  return !error.aborted && [0, 429, 502, 503, 504].includes(error.status);
+}
+
+function retryDelay(error, attempt) {
+  // The server's Retry-After when it gave one (a busy or recovering service), else 1 s, 2 s, 4 s…
+  return error.retryAfter != null ? Math.min(error.retryAfter, 30) * 1000 : 1000 * 2 ** attempt;
 }
 
 async function sendWithRetry(job) {
   for (let attempt = 0; ; attempt += 1) {
     try {
-      return await sendFile(job.file, job.key, (fraction) => showProgress(job.item, fraction));
+      return await sendFile(job.file, job.key, job.token, (fraction) => showProgress(job.item, fraction));
     } catch (error) {
       if (attempt >= UPLOAD_RETRIES || !isTransient(error)) throw error;
       setUploadState(job.item, 'uploading', 'Connection problem, retrying…');
-      await sleep(1000 * 2 ** attempt);
-      if (!state.token) throw Object.assign(new Error('Upload cancelled.'), { aborted: true });
+      await sleep(retryDelay(error, attempt));
+      // Logged out (or in as someone else) meanwhile: the file belongs to the session it was dropped in.
+      if (state.token !== job.token) throw Object.assign(new Error('Upload cancelled.'), { aborted: true });
     }
   }
 }
@@ -338,11 +348,14 @@ async function runUpload(job) {
   try {
     const image = await sendWithRetry(job);
     job.item.querySelector('progress').value = 100;
-    job.item.dataset.imageId = image.id; // the card's polling keeps this row's text current
+    job.item.dataset.imageId = image.id; // polling the image keeps this row's text current
+    job.item.dataset.imageStatus = image.status;
     setUploadState(job.item, 'done', uploadedText(image.status));
     addNewImage(image);
   } catch (error) {
-    if (!error.aborted) setUploadState(job.item, 'error', error.message);
+    if (error.aborted) return;
+    setUploadState(job.item, 'error', error.message);
+    announce(`${job.file.name} was not uploaded: ${error.message}`);
   }
 }
 
@@ -354,7 +367,16 @@ function uploadedText(status) {
 
 function syncUploadRow(image) {
   const row = Array.from($('upload-list').children).find((item) => item.dataset.imageId === String(image.id));
-  if (row) row.querySelector('[data-testid="upload-status"]').textContent = uploadedText(image.status);
+  if (!row) return;
+  row.dataset.imageStatus = image.status;
+  row.querySelector('[data-testid="upload-status"]').textContent = uploadedText(image.status);
+}
+
+function pollUploadsInFlight() {
+  // Uploads the gallery does not show (another filter is on) are still followed, so their rows finish.
+  for (const row of $('upload-list').children) {
+    if (row.dataset.imageId && isInFlight(row.dataset.imageStatus)) startPolling(row.dataset.imageId);
+  }
 }
 
 function pumpUploads() {
@@ -374,7 +396,7 @@ function enqueueFiles(fileList) {
   clearError();
   $('uploads-head').hidden = false;
   for (const file of files) {
-    state.queue.push({ file, item: renderUploadItem(file), key: newIdempotencyKey() });
+    state.queue.push({ file, item: renderUploadItem(file), key: newIdempotencyKey(), token: state.token });
   }
   announce(`Uploading ${files.length} ${files.length === 1 ? 'file' : 'files'}.`);
   pumpUploads();
@@ -452,15 +474,21 @@ function renderCard(image) {
 }
 
 async function loadThumb(card, id, img) {
-  try {
-    const url = await fetchBlobUrl(id);
-    if (!card.isConnected) return URL.revokeObjectURL(url); // deleted or list reset meanwhile
-    state.thumbs.set(String(id), url);
-    img.addEventListener('load', () => { img.dataset.loaded = 'true'; }, { once: true });
-    img.src = url;
-  } catch {
-    card.querySelector('.thumb-frame').classList.add('thumb-missing');
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      const url = await fetchBlobUrl(id);
+      if (!card.isConnected) return URL.revokeObjectURL(url); // deleted or list reset meanwhile
+      state.thumbs.set(String(id), url);
+      img.addEventListener('load', () => { img.dataset.loaded = 'true'; }, { once: true });
+      img.src = url;
+      return;
+    } catch (error) {
+      // Many thumbnails load at once, just when a busy server sheds some requests: those are worth a retry.
+      if (!isTransient(error) || attempt >= THUMB_RETRIES || !card.isConnected) break;
+      await sleep(retryDelay(error, attempt));
+    }
   }
+  if (card.isConnected) card.querySelector('.thumb-frame').classList.add('thumb-missing');
 }
 
 function removeCard(id) {
@@ -498,9 +526,10 @@ async function poll(id, delay, ticket) {
   if (document.hidden) return schedulePoll(id, delay, ticket); // no one is looking: do not spend requests
   try {
     const image = await api(`/images/${encodeURIComponent(id)}`);
+    if (state.pollers.get(id) !== ticket) return;
     const card = findCard(id);
-    if (state.pollers.get(id) !== ticket || !card) return;
-    updateCard(card, image);
+    if (card) updateCard(card, image);
+    else syncUploadRow(image); // an upload the current filter hides
     if (isInFlight(image.status)) return schedulePoll(id, next, ticket);
     stopPolling(id);
     announce(image.status === 'done' ? `${image.filename} is tagged.` : `Tagging ${image.filename} failed.`);
@@ -520,7 +549,8 @@ function stopAllPolling() {
 /* ---------- gallery list, filters, load more ---------- */
 
 function updateEmpty() {
-  $('gallery-empty').hidden = $('gallery').children.length > 0 || $('gallery').getAttribute('aria-busy') === 'true';
+  $('gallery-empty').hidden = $('gallery').children.length > 0 || $('gallery').getAttribute('aria-busy') === 'true'
+    || state.pageFailed;
 }
 
 function setGalleryBusy(busy) {
@@ -536,7 +566,13 @@ function clearGallery() {
   for (const url of state.thumbs.values()) URL.revokeObjectURL(url);
   state.thumbs.clear();
   $('gallery').replaceChildren();
+  setPageFailed(false);
   $('load-more').hidden = true;
+}
+
+function setPageFailed(failed) {
+  state.pageFailed = failed;
+  $('load-more').textContent = failed ? 'Try again' : 'Load more'; // the same button asks for the same page
 }
 
 function galleryQuery() {
@@ -557,9 +593,14 @@ async function loadPage() {
       if (!findCard(image.id)) $('gallery').append(renderCard(image));
     }
     state.cursor = page.next_cursor || null;
+    setPageFailed(false);
     $('load-more').hidden = !state.cursor;
   } catch (error) {
-    if (generation === state.generation && error.status !== 401) showError(error.message);
+    if (generation === state.generation && error.status !== 401) {
+      showError(error.message);
+      setPageFailed(true);
+      $('load-more').hidden = false;
+    }
   } finally {
     if (generation === state.generation) setGalleryBusy(false);
   }
@@ -567,6 +608,7 @@ async function loadPage() {
 
 function resetGallery() {
   clearGallery();
+  pollUploadsInFlight();
   loadPage();
 }
 
@@ -575,7 +617,12 @@ function matchesFilter(image) {
 }
 
 function addNewImage(image) {
-  if (!image || !matchesFilter(image) || findCard(image.id)) return;
+  if (image && !matchesFilter(image)) {
+    if (isInFlight(image.status)) startPolling(image.id); // not shown, but its upload row follows it
+    else scheduleTagRefresh();
+    return;
+  }
+  if (!image || findCard(image.id)) return;
   $('gallery').prepend(renderCard(image));
   updateEmpty();
 }
