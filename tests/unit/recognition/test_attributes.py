@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from PIL import Image
 
 from shared.recognition.attributes import PALETTE, describe
+from shared.recognition.efficientnet.imaging import decode_image
 from shared.recognition.recognizer import TagScore
 
 
@@ -113,3 +116,22 @@ def test_every_confidence_is_between_zero_and_one():
     image = Image.radial_gradient("L").convert("RGB").resize((500, 333))
 
     assert all(0.0 <= tag.confidence <= 1.0 for tag in describe(image))
+
+
+def transparent(mode: str) -> bytes:
+    """A PNG whose every pixel is transparent green: invisible, on the page's white."""
+    if mode == "RGBA":
+        image = Image.new("RGBA", (64, 48), (0, 200, 0, 0))
+    else:  # a palette image whose one colour is marked transparent, as GIFs and small PNGs are
+        image = Image.new("P", (64, 48), 1)
+        image.putpalette([0, 0, 0, 0, 200, 0] + [0] * 762)
+        image.info["transparency"] = 1
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "P"])
+def test_transparent_pixels_count_as_the_white_they_show_not_their_hidden_colour(mode):
+    tags = labels(decode_image(transparent(mode)))
+    assert "green" not in tags and tags["white"] == 1.0 and "bright" in tags
