@@ -88,25 +88,26 @@ def wait_healthy(spec: ProcessSpec, process: subprocess.Popen, timeout: float, s
 
 
 def stop_all(processes: dict[str, subprocess.Popen], say: Say, grace: float = 25.0) -> None:
-    """Send TERM to every process group, wait for a graceful exit, then KILL what is left."""
-    for name, process in processes.items():
-        if process.poll() is None:
-            say(f"{name}: stopping")
-            _signal_group(process, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    for name, process in processes.items():
-        try:
-            process.wait(max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            say(f"{name}: did not stop in {grace:.0f} s; killing")
+    """Send TERM to every process group, wait for a graceful exit, then KILL what is left; a second Ctrl-C
+    meanwhile kills them at once."""
+    try:
+        for name, process in processes.items():
+            if process.poll() is None:
+                say(f"{name}: stopping")
+                _signal_group(process, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for name, process in processes.items():
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                say(f"{name}: did not stop in {grace:.0f} s; killing")
+                _signal_group(process, signal.SIGKILL)
+                process.wait()
+    except KeyboardInterrupt:
+        say("stopping at once")
+        for process in processes.values():
             _signal_group(process, signal.SIGKILL)
             process.wait()
-        except KeyboardInterrupt:  # a second Ctrl-C: do not wait for a graceful stop
-            say("stopping at once")
-            for other in processes.values():
-                _signal_group(other, signal.SIGKILL)
-                other.wait()
-            return
 
 
 def run(specs: list[ProcessSpec], say: Say, *, health_timeout: float = 60.0) -> int:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
-from shared.api.gallery import MAX_TAG_QUERY
 from shared.api.representations import tag_counts_json
 from shared.domain.errors import InvalidInput
 from shared.domain.ids import is_id
 from shared.domain.images import page_size
+from shared.recognition.recognizer import MAX_LABEL_LENGTH
 from shared.results.wire import recognition_from_json
 from shared.service.app import json_body
 from shared.service.auth import service_required, user_required
@@ -55,9 +55,9 @@ def tags_for() -> Response:
 def images_by_tag() -> Response:
     """Ids of the user's images with a label, newest first, before an id."""
     label, before = request.args.get("label", ""), request.args.get("before") or None
-    if not 0 < len(label) <= MAX_TAG_QUERY or (before is not None and not is_id(before)):
-        raise InvalidInput("label (1-200 characters) and an optional before id are needed.",
-                           errors=[{"field": "label", "message": "1 to 200 characters"}])
+    if not 0 < len(label) <= MAX_LABEL_LENGTH or (before is not None and not is_id(before)):
+        raise InvalidInput(f"label (1-{MAX_LABEL_LENGTH} characters) and an optional before id are needed.",
+                           errors=[{"field": "label", "message": f"1 to {MAX_LABEL_LENGTH} characters"}])
     ids = index().image_ids_with_tag(g.user_id, label, limit=page_size(request.args.get("limit")), before=before)
     return jsonify({"image_ids": ids})
 

@@ -19,8 +19,8 @@ from shared.settings import Settings
 from shared.storage.objects import LocalObjectStore
 
 OUTBOX = "recognition-outbox"
-# While recognition is down, or refuses our credentials, the relay postpones rows without counting attempts;
-# attempts only count other refusals (a 4xx), which no retry can fix (shared/images/triggers.py).
+# While recognition is unreachable, unavailable (503), or refuses our credentials, the relay postpones rows
+# without counting attempts; any other error answer counts one (shared/images/triggers.py).
 OUTBOX_MAX_ATTEMPTS = 10
 
 
@@ -49,7 +49,7 @@ class UploadsService:
     def relay_handler(self) -> RecognitionRelay:
         """Delivers one outbox row to the recognition service (which dedupes by image id)."""
         jobs = RecognitionJobsClient(self.runtime.client("recognition"), self.runtime.outbound_tokens().authorization)
-        return RecognitionRelay(jobs.submit, self.catalog, max_attempts=OUTBOX_MAX_ATTEMPTS)
+        return RecognitionRelay(jobs.submit, self.catalog, max_attempts=self.outbox.max_attempts)
 
 
 def bootstrap(settings: Settings) -> UploadsService:

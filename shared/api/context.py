@@ -13,7 +13,7 @@ _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("reques
 
 def accept_request_id(incoming: str | None) -> str:
     """Use the caller's request id if it is well-formed, else make one; remember it for this context."""
-    request_id = incoming if incoming and _VALID.match(incoming) else uuid.uuid4().hex
+    request_id = incoming if incoming and _VALID.fullmatch(incoming) else uuid.uuid4().hex
     _request_id.set(request_id)
     return request_id
 

@@ -8,8 +8,7 @@ from shared.api.ports import Images, Results
 from shared.domain.errors import InvalidInput, NotFound
 from shared.domain.ids import is_id
 from shared.domain.images import Image, ImageStatus
-
-MAX_TAG_QUERY = 200
+from shared.recognition.recognizer import MAX_LABEL_LENGTH
 
 
 def image_with_tags(images: Images, results: Results, owner_id: str, image_id: str) -> Image:
@@ -24,8 +23,9 @@ def list_images(images: Images, results: Results, owner_id: str, *, tag: str | N
     if cursor is not None and not is_id(cursor):
         raise InvalidInput("The cursor is not valid.", errors=[{"field": "cursor", "message": "use next_cursor"}])
     if tag:
-        if len(tag) > MAX_TAG_QUERY:
-            raise InvalidInput("The tag is too long.", errors=[{"field": "tag", "message": "at most 200 characters"}])
+        if len(tag) > MAX_LABEL_LENGTH:
+            raise InvalidInput("The tag is too long.",
+                               errors=[{"field": "tag", "message": f"at most {MAX_LABEL_LENGTH} characters"}])
         ids = results.image_ids_with_tag(owner_id, tag, limit=limit, before=cursor)
         page = [i for i in images.get_many(owner_id, ids) if status is None or i.status == status]
         next_cursor = ids[-1] if len(ids) == limit else None

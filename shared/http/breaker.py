@@ -15,6 +15,7 @@ class CircuitBreaker:
         self._failures = 0
         self._opened_at: float | None = None
         self._probing = False
+        self._prober: int | None = None  # the thread whose call is the half-open probe
         self._lock = threading.Lock()
 
     @property
@@ -35,7 +36,7 @@ class CircuitBreaker:
             if state == "closed":
                 return True
             if state == "half-open" and not self._probing:
-                self._probing = True
+                self._probing, self._prober = True, threading.get_ident()
                 return True
             return False
 
@@ -49,12 +50,21 @@ class CircuitBreaker:
     def record_success(self) -> None:
         """A call succeeded: close the circuit."""
         with self._lock:
-            self._failures, self._opened_at, self._probing = 0, None, False
+            self._failures, self._opened_at, self._probing, self._prober = 0, None, False, None
 
-    def cancel(self) -> None:
-        """A call that never reached the dependency: free the probe it may hold, count nothing."""
+    def cancel_probe(self) -> None:
+        """This thread's call never reached the dependency: free the probe if it was that call, count nothing."""
         with self._lock:
-            self._probing = False
+            if self._prober == threading.get_ident():
+                self._probing, self._prober = False, None
+
+    def record_busy(self) -> None:
+        """The dependency answered, asking for time: a probe's answer closes the circuit; otherwise the failures
+        in a row are left as they are (neither a failure nor a success)."""
+        with self._lock:
+            answered_probe = self._probing and self._prober == threading.get_ident()
+        if answered_probe:
+            self.record_success()
 
     def record_failure(self) -> None:
         """A call failed: count it, and (re)open the circuit at the threshold or after a failed probe."""
@@ -62,4 +72,4 @@ class CircuitBreaker:
             self._failures += 1
             if self._probing or self._failures >= self.threshold:
                 self._opened_at = self.clock()
-            self._probing = False
+            self._probing, self._prober = False, None

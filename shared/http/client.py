@@ -13,10 +13,9 @@ import httpx
 from prometheus_client import Histogram
 
 from shared.api.context import REQUEST_ID_HEADER, current_request_id
-from shared.api.problems import PROBLEM_JSON
 from shared.domain.errors import BadGateway, DependencyTimeout, DependencyUnavailable, Overloaded
 from shared.http.breaker import CircuitBreaker
-from shared.http.problems import error_from_response
+from shared.http.problems import error_from_response, problem_body, problem_code
 from shared.queue.backoff import Backoff
 from shared.queue.jobs import RetryLater
 
@@ -133,26 +132,19 @@ class ServiceClient:
             log.warning("%s %s %s answered unreadably: %s", name, method, path, exc)
             raise BadGateway(f"{name} answered with a body that cannot be read.") from exc
         except BaseException:  # failed before anything was sent: nothing learnt about the dependency
-            self.breaker.cancel()
+            self.breaker.cancel_probe()
             raise
         finally:
             CALL_SECONDS.labels(name, method, outcome).observe(time.perf_counter() - started)
-        if response.status_code >= 500 and not _shedding_load(response):
+        if response.status_code == 503 and problem_code(problem_body(response)) == Overloaded.code:
+            # Up and answering fast, asking for time (Retry-After): counting it as a failure would open the circuit
+            # and turn the dependency's partial shedding into whole seconds of refusing everything.
+            self.breaker.record_busy()
+        elif response.status_code >= 500:
             self.breaker.record_failure()
         else:
             self.breaker.record_success()
         return response
-
-
-def _shedding_load(response: httpx.Response) -> bool:
-    """A 503 `overloaded` is a dependency that is up and answering fast, asking for time (Retry-After): counting it
-    as a failure would open the circuit and turn its partial shedding into whole seconds of refusing everything."""
-    if response.status_code != 503 or response.headers.get("content-type") != PROBLEM_JSON:
-        return False
-    try:
-        return response.json().get("type", "").endswith(f"/{Overloaded.code}")
-    except (ValueError, AttributeError):
-        return False
 
 
 @contextmanager

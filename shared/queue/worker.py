@@ -103,7 +103,8 @@ class Worker:
         return outcome
 
     def _give_up(self, job: Job) -> Outcome:
-        reason = f"its worker stopped during each of its {job.attempts - 1} attempts (lease expired)"
+        reason = f"its worker stopped during its last attempt ({job.attempts - 1} of {self.queue.max_attempts}; " \
+                 "lease expired)"
         give_up = getattr(self.handler, "give_up", None)
         try:
             if give_up is not None:

@@ -6,10 +6,11 @@ Request: ``POST {base_url}/v2/models/{model_id}/outputs`` with
 Answer: ``{"status": {"code": 10000, ...}, "outputs": [{"model": {"model_version":
 {"id": ...}}, "data": {"concepts": [{"name": ..., "value": ...}]}}]}``.
 
-The caller owns the ``httpx.Client`` and its timeout.  A service that is down, slow, overloaded (429) or failing
-(5xx) raises DependencyUnavailable or DependencyTimeout, so the job is postponed rather than spending its attempts;
-any other failure is RecognitionFailed, which the job queue retries a few times.  No message names the service's
-URL or key: a failure's reason is shown to the image's owner.
+The caller owns the ``httpx.Client`` and its timeout.  A service that cannot be reached, or says it is busy or
+unavailable (429, 503), raises DependencyUnavailable, so the job is postponed without spending an attempt; any
+other failure (a slow answer, a 500, a refusal) is RecognitionFailed, which uses one: an image that always makes
+the service fail must end failed, not wait for ever.  No message names the service's URL or key: a failure's
+reason is shown to the image's owner.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from typing import Any
 
 import httpx
 
-from shared.domain.errors import DependencyTimeout, DependencyUnavailable
+from shared.domain.errors import DependencyUnavailable
+from shared.http.problems import parse_retry_after
 from shared.recognition.recognizer import MAX_NAME_LENGTH, Recognition, RecognitionFailed, TagScore, clean_label
 
 log = logging.getLogger("twintag.recognition")
@@ -70,17 +72,16 @@ class ClarifaiRecognizer:
         headers = {"Authorization": f"Key {self.api_key}"}
         try:
             response = self.client.post(self.url, json=payload, headers=headers)
-        except httpx.TimeoutException as exc:
-            raise DependencyTimeout(f"clarifai did not answer in time ({type(exc).__name__})") from exc
-        except httpx.TransportError as exc:
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             log.warning("clarifai at %s is not reachable: %s", self.url, type(exc).__name__)
             raise DependencyUnavailable(f"clarifai is not reachable ({type(exc).__name__})") from exc
+        except httpx.TimeoutException as exc:
+            raise RecognitionFailed(f"clarifai did not answer in time ({type(exc).__name__})") from exc
         except httpx.HTTPError as exc:
             raise RecognitionFailed(f"clarifai's answer could not be read ({type(exc).__name__})") from exc
-        if response.status_code == 429 or response.status_code >= 500:
-            retry = response.headers.get("Retry-After", "")
+        if response.status_code in (429, 503):
             raise DependencyUnavailable(f"clarifai answered HTTP {response.status_code}",
-                                        retry_after=int(retry) if retry.isdigit() else None)
+                                        retry_after=parse_retry_after(response.headers.get("Retry-After")))
         if not response.is_success:
             detail = _description(_try_json(response))
             raise RecognitionFailed(f"clarifai answered HTTP {response.status_code}: {detail}")

@@ -39,7 +39,7 @@ def clean_label(text: object) -> str | None:
     None when nothing is left."""
     if not isinstance(text, str):
         return None
-    label = "".join(ch for ch in text if ch.isprintable()).strip()[:MAX_LABEL_LENGTH]
+    label = _CONTROL.sub("", text).strip()[:MAX_LABEL_LENGTH]
     return label or None
 
 

@@ -16,7 +16,7 @@ from shared.db.session import reading, transaction
 from shared.db.types import utcnow
 from shared.domain.ids import is_id
 from shared.domain.images import Tag, TagCount
-from shared.recognition.recognizer import MAX_LABEL_LENGTH, Recognition
+from shared.recognition.recognizer import MAX_LABEL_LENGTH, Recognition, is_label
 from shared.results.tables import ResultRow, ResultTagRow, ResultTombstoneRow
 from shared.storage.objects import ObjectStore
 
@@ -108,7 +108,7 @@ class ResultIndex:
 
     def image_ids_with_tag(self, owner_id: str, label: str, *, limit: int, before: str | None) -> list[str]:
         """Return ids of the owner's images carrying this label, newest first (ids are time-ordered)."""
-        if "\x00" in label:  # no label has one, and PostgreSQL refuses NUL in text
+        if not is_label(label):  # no stored label is like it (PostgreSQL would even refuse a NUL in it)
             return []
         query = select(ResultTagRow.image_id).where(ResultTagRow.owner_id == owner_id, ResultTagRow.label == label)
         if before is not None:

@@ -35,7 +35,7 @@ class ObjectStore(Protocol):
 
 def check_key(key: str) -> str:
     """Return the key if it is a well-formed system key, else raise ValueError."""
-    if not _KEY.match(key) or ".." in key:
+    if not _KEY.fullmatch(key) or ".." in key:
         raise ValueError(f"invalid object key: {key!r}")
     return key
 

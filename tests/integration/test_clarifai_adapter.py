@@ -14,7 +14,7 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from shared.domain.errors import DependencyTimeout, DependencyUnavailable
+from shared.domain.errors import DependencyUnavailable
 from shared.recognition.clarifai import ClarifaiRecognizer
 from shared.recognition.recognizer import MAX_LABEL_LENGTH, MAX_NAME_LENGTH, RecognitionFailed, TagScore
 
@@ -52,8 +52,10 @@ class FakeClarifai:
             return self.json({"status": {"code": 10000, "description": "Ok"}, "outputs": [output]})
         if model_id == "overloaded":
             return Response("slow down", 429, headers={"Retry-After": "7"})
-        if model_id == "broken":
-            return self.json({"status": {"code": 21317, "description": "Internal error"}}, 503)
+        if model_id == "unavailable":
+            return self.json({"status": {"code": 21317, "description": "Service unavailable"}}, 503)
+        if model_id == "crashing":
+            return self.json({"status": {"code": 21317, "description": "Internal error"}}, 500)
         if model_id == "odd-concepts":
             concepts = [{"name": "", "value": 0.99}, {"name": None, "value": 0.98},
                         {"name": "tab\tbed\x00", "value": 0.97}, {"name": "x" * 300, "value": 0.96},
@@ -164,7 +166,7 @@ def test_a_server_slower_than_the_client_timeout_fails_quickly(fake):
 
     with (
         httpx.Client(timeout=httpx.Timeout(0.3), trust_env=False) as impatient,
-        pytest.raises(DependencyTimeout, match="did not answer in time"),  # the job is postponed, not failed
+        pytest.raises(RecognitionFailed, match="did not answer in time"),  # an attempt: an image may cause it
     ):
         adapter(impatient, url, model_id="slow").recognize(IMAGE)
 
@@ -177,12 +179,18 @@ def test_an_unreachable_server_postpones_the_job_without_naming_where_it_is(clie
     assert str(raised.value) == "clarifai is not reachable (ConnectError)"  # shown to the image's owner
 
 
-@pytest.mark.parametrize(("model_id", "retry_after"), [("overloaded", 7), ("broken", None)])
-def test_a_busy_or_failing_service_postpones_the_job(fake, client, model_id, retry_after):
+@pytest.mark.parametrize(("model_id", "retry_after"), [("overloaded", 7), ("unavailable", None)])
+def test_a_busy_or_unavailable_service_postpones_the_job(fake, client, model_id, retry_after):
     _, url = fake
     with pytest.raises(DependencyUnavailable) as raised:
         adapter(client, url, model_id=model_id).recognize(IMAGE)
     assert raised.value.retry_after == retry_after
+
+
+def test_a_server_error_uses_an_attempt_so_an_image_that_always_causes_one_ends_failed(fake, client):
+    _, url = fake
+    with pytest.raises(RecognitionFailed, match="HTTP 500: Internal error"):
+        adapter(client, url, model_id="crashing").recognize(IMAGE)
 
 
 def test_concept_names_become_printable_labels_of_bounded_length(fake, client):

@@ -94,7 +94,7 @@ def test_an_image_whose_workers_all_die_on_it_ends_failed_with_a_reason(monolith
     assert Worker(queue, handler).run_once() == 1
     failed = monolith.images.get("owner-1", image.id)
     assert failed.status == ImageStatus.FAILED
-    assert failed.error == "recognition stopped: its worker stopped during each of its 3 attempts (lease expired)"
+    assert failed.error == "recognition stopped: its worker stopped during its last attempt (3 of 3; lease expired)"
     assert [(d.key, d.attempts) for d in queue.dead_jobs()] == [(image.id, 3)]
     assert monolith.results.tags_for("owner-1", [image.id]) == {}  # it was not run a fourth time
 

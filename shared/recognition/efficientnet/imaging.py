@@ -28,7 +28,7 @@ def decode_image(data: bytes) -> Image.Image:
         if picture.mode in ("I", "I;16", "I;16B", "I;16L"):
             # Pillow clips 16-bit values when converting to RGB; keep the high byte instead.
             picture = Image.fromarray((np.asarray(picture, dtype=np.uint32) >> 8).astype(np.uint8))
-        if picture.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in picture.info:
+        if picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info:
             # What is seen, on the page's white: converting drops alpha and shows transparent pixels' hidden colour.
             rgba = picture.convert("RGBA")
             picture = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)

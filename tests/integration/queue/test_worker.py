@@ -87,7 +87,7 @@ def test_a_job_whose_workers_all_died_is_given_up_not_run_again(engine: Engine) 
     expire_every_attempt(queue)
     assert Worker(queue, handler, on_outcome=lambda job, outcome: seen.append(outcome)).run_once() == 1
     assert handler.ran == [] and seen == [Outcome.DEAD]
-    assert handler.gave_up == ["its worker stopped during each of its 2 attempts (lease expired)"]
+    assert handler.gave_up == ["its worker stopped during its last attempt (2 of 2; lease expired)"]
     [dead] = queue.dead_jobs()
     assert (dead.id, dead.attempts, dead.last_error) == (job_id, 2, handler.gave_up[0])
 

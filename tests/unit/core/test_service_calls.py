@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import httpx
 import pytest
 from prometheus_client import REGISTRY
@@ -105,6 +107,20 @@ def test_an_unreadable_answer_is_a_502_and_counts_against_the_dependency():
     assert breaker.state == "open"  # the failed probe reopened it, rather than leaving it probing for good
     clock.now = 12
     assert breaker.allow()
+
+
+def test_only_the_probes_own_thread_can_free_it_and_a_busy_answer_to_it_closes_the_circuit():
+    clock = Clock()
+    breaker = CircuitBreaker(threshold=1, cool_down=5, clock=clock)
+    breaker.record_failure()
+    clock.now = 6
+    assert breaker.allow()  # this thread holds the probe
+    other = threading.Thread(target=breaker.cancel_probe)  # a call of another thread failing before it was sent
+    other.start()
+    other.join()
+    assert not breaker.allow()  # still one probe at a time
+    breaker.record_busy()
+    assert breaker.state == "closed"
 
 
 def test_a_call_that_fails_before_it_is_sent_frees_the_probe():
