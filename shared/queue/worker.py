@@ -19,8 +19,8 @@ logger = logging.getLogger(__name__)
 
 # A handler may return the Outcome itself when it completed the job in its own transaction
 # (JobQueue.complete with its session); any other return value lets the worker complete it. A handler may also
-# have a give_up(job, reason) method: called instead of the handler for a job whose workers all died on it, to
-# record the failure before the job is buried (it may raise RetryLater when it cannot do that now).
+# have a give_up(job, reason) method: called instead of the handler for a job whose worker died during its last
+# attempt, to record the failure before the job is buried (it may raise RetryLater when it cannot do that now).
 Handler = Callable[[Job], object]
 OutcomeCallback = Callable[[Job, Outcome], object]
 

@@ -88,8 +88,8 @@ class RecognitionHandler:
         return outcome
 
     def give_up(self, job: Job, reason: str) -> None:
-        """The job's workers all stopped during it (a crash, a kill, an image that exhausts memory): mark the
-        image failed before the queue buries the job."""
+        """The job's worker stopped during its last attempt (a crash, a kill, an image that exhausts memory):
+        mark the image failed before the queue buries the job."""
         accept_request_id(job.payload.get("request_id"))
         self._mark_failed(str(job.payload.get("image_id", "")), f"recognition stopped: {reason}")
 
