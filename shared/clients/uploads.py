@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from shared.clients.forwarding import user_authorization
 from shared.domain.errors import ImageGone
-from shared.domain.images import Image, ImageStatus, clean_filename
+from shared.domain.images import MAX_ERROR_LENGTH, Image, ImageStatus, clean_filename
 from shared.http.client import ServiceClient
 
 AUDIENCE = "uploads"
@@ -83,7 +83,7 @@ class UploadsRecognitionClient:
         """Record the end of recognition (PUT: safe to retry); False if uploads says the image was deleted."""
         try:
             self._call("PUT", f"/v1/recognition/images/{image_id}/status",
-                       json={"status": status.value, "error": error})
+                       json={"status": status.value, "error": error and error[:MAX_ERROR_LENGTH]})
         except ImageGone:
             return False
         return True

@@ -11,6 +11,7 @@ from shared.domain.errors import InvalidInput
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 MAX_FILENAME_LENGTH = 255
+MAX_ERROR_LENGTH = 1000  # of the reason a failed image shows
 
 
 class ImageStatus(enum.StrEnum):

@@ -12,7 +12,7 @@ from shared.db.session import reading, transaction
 from shared.db.types import utcnow
 from shared.domain.errors import InvalidInput, NotFound
 from shared.domain.ids import is_id, new_id
-from shared.domain.images import Image, ImageStatus, clean_filename
+from shared.domain.images import MAX_ERROR_LENGTH, Image, ImageStatus, clean_filename
 from shared.images.ports import RecognitionTrigger
 from shared.images.rows import image_from_row, row_for_upload
 from shared.images.tables import ImageRow
@@ -150,7 +150,7 @@ class ImageCatalog:
         if is_id(image_id):
             # Through the connection: a plain UPDATE, with no ORM bookkeeping for rows this session never loaded.
             session.connection().execute(_FINISH, {"image_id": image_id, "status": status.value,
-                                                   "error": error and error[:1000], "now": utcnow()})
+                                                   "error": error and error[:MAX_ERROR_LENGTH], "now": utcnow()})
 
     def _by_idempotency_key(self, owner_id: str, key: str) -> Image | None:
         with reading(self.engine) as session:

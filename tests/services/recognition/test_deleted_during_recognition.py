@@ -15,6 +15,7 @@ import pytest
 from shared.clients.results import ResultsDeliveryClient
 from shared.clients.uploads import UploadsRecognitionClient
 from shared.domain.errors import ImageGone, NotFound
+from shared.domain.images import MAX_ERROR_LENGTH, ImageStatus
 from shared.http.client import Dependency, ServiceClient, make_http_client
 from shared.queue.jobs import Job
 from shared.recognition.pipeline import RecognitionHandler
@@ -116,3 +117,15 @@ def test_a_404_from_the_wrong_service_is_not_taken_for_a_deleted_image(build_ser
             assert not isinstance(raised.value, ImageGone)
 
     assert [t.label for t in results.index.tags_for(user_id, [image.id])[image.id]] == ["tabby"]
+
+
+def test_a_failure_reason_longer_than_a_request_may_be_still_marks_the_image_failed(build_service, serve, keys,
+                                                                                    user_id):
+    uploads_app, uploads = build_service("uploads")
+    image = uploads.catalog.accept(user_id, solid(), "cat.jpg", None)
+    reason = "RecognitionFailed: " + "x" * 100_000  # say, a backend's whole error page quoted in its message
+    with make_http_client() as http:
+        source, _ = clients(http, serve(uploads_app).url, "http://127.0.0.1:9", keys)
+        assert source.finish_recognition(image.id, ImageStatus.FAILED, reason) is True
+    failed = uploads.catalog.get(user_id, image.id)
+    assert failed.status == ImageStatus.FAILED and failed.error == reason[:MAX_ERROR_LENGTH]
